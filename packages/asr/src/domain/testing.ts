@@ -1,0 +1,38 @@
+// Helpers for tests of the decoder: hand-built posteriors over the default character tokens.
+import type { Posteriors } from './ctc-decoder.js';
+
+export const CHAR_TOKENS: string[] = ['<blank>', ' ', "'", ...'abcdefghijklmnopqrstuvwxyz'];
+
+/**
+ * Frames from a compact spec: each frame is a map token -> probability ('_' is blank); the mass
+ * left over is spread evenly over the other tokens. A string frame "x" means {x: 0.95}.
+ */
+export function posteriors(frames: Array<string | Record<string, number>>, tokens: string[] = CHAR_TOKENS): Posteriors {
+  const V = tokens.length;
+  const data = new Float32Array(frames.length * V);
+  frames.forEach((f, t) => {
+    const spec: Record<string, number> = typeof f === 'string' ? { [f]: 0.95 } : f;
+    const probs = new Float64Array(V);
+    let mass = 0;
+    for (const [k, p] of Object.entries(spec)) {
+      const id = k === '_' ? 0 : tokens.indexOf(k);
+      if (id < 0) throw new Error(`no token ${k}`);
+      probs[id] = p;
+      mass += p;
+    }
+    const rest = Math.max(0, 1 - mass);
+    const others = V - Object.keys(spec).length;
+    for (let k = 0; k < V; k++) {
+      if (probs[k] === 0) probs[k] = rest / others;
+      data[t * V + k] = Math.log(Math.max(probs[k]!, 1e-12));
+    }
+  });
+  return { data, frames: frames.length, vocab: V };
+}
+
+/** Frames spelling `text` with a blank after every character (spaces as the delimiter). */
+export function spell(text: string, p = 0.95): Array<string | Record<string, number>> {
+  const out: Array<string | Record<string, number>> = ['_'];
+  for (const ch of text) out.push({ [ch]: p }, '_');
+  return out;
+}
