@@ -1,45 +1,21 @@
 // Support for running the platform on one machine and for tests against real services:
 // an embedded S3 endpoint, unique names, a scratch database schema and NATS namespace.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import S3rver from 's3rver';
-import { createS3Client, ensureBucket, type S3Options } from '@verbatim/common';
-
-export interface EmbeddedS3 {
-  endpoint: string;
-  options: S3Options;
-  close(): Promise<void>;
-}
-
-/** Starts an in-process S3-compatible endpoint (s3rver) storing objects under `directory`. */
-export async function startEmbeddedS3(options: { port?: number; directory?: string; buckets?: string[] } = {}): Promise<EmbeddedS3> {
-  const temporary = !options.directory;
-  const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'verbatim-s3-')));
-  const server = new S3rver({ port: options.port ?? 0, address: '127.0.0.1', directory, silent: true });
-  const { port } = await server.run();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const s3Options: S3Options = { endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true };
-  const client = createS3Client(s3Options);
-  for (const b of options.buckets ?? []) await ensureBucket(client, b);
-  client.destroy();
-  return {
-    endpoint,
-    options: s3Options,
-    close: async () => {
-      await server.close();
-      if (temporary) await rm(directory, { recursive: true, force: true });
-    },
-  };
-}
+export { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.js';
 
 /** A name unique to this test run: lowercase letters, digits and '_' (safe for SQL, NATS, S3). */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`.toLowerCase();
 }
 
+export { startPlatform, freePort, SERVICES, type Platform, type PlatformOptions, type ServiceName } from './platform.js';
+
 export const localServices = {
   databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/verbatim_test',
   natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
 };
+
+/** A unique S3 bucket name (lowercase letters, digits and '-'). */
+export function uniqueBucket(prefix = 'test'): string {
+  return uniqueName(prefix).replace(/_/g, '-');
+}
