@@ -93,6 +93,8 @@ async function loadCtcEngine(dir: string, m: CtcManifest, options: EngineOptions
     alpha: lm ? d.alpha ?? weights.alpha ?? DEFAULT_DECODER.alpha : 0,
     beta: lm ? d.beta ?? weights.beta ?? DEFAULT_DECODER.beta : d.beta ?? 0,
     unkPenalty: weights.unk_penalty ?? DEFAULT_DECODER.unkPenalty,
+    // A pause of about a third of a second between letters is a word boundary.
+    pauseFrames: Math.max(4, Math.round((0.36 * m.sample_rate) / m.samples_per_frame)),
   }, { lm, lexicon: lexicon?.root ?? null });
 
   const domains: Record<string, () => Promise<string>> = {};

@@ -1,8 +1,13 @@
 // Audio in: anything ffmpeg can read (file path or stream) decoded to mono float PCM at the
 // model's rate, and probing through ffprobe. Errors a customer can act on are AudioDecodeError.
 import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { detectAudioFormat, DETECT_HEAD_BYTES } from '../domain/audio-format.js';
 
 export class AudioDecodeError extends Error {
   readonly kind = 'invalid_argument';
@@ -27,6 +32,48 @@ const FFPROBE = () => process.env.FFPROBE_PATH || 'ffprobe';
  * ffmpeg; the output grows in place, so the peak is about 1.5× the decoded audio.
  */
 export async function decodeAudio(input: string | NodeJS.ReadableStream, opts: DecodeAudioOptions = {}): Promise<Float32Array> {
+  if (typeof input !== 'string') {
+    // MP4/M4A keeps its index (moov) wherever the encoder put it — often at the end, which a
+    // pipe cannot seek to. Such streams are spooled to a temporary file; others stream through.
+    const { head, stream } = await peek(input as Readable, DETECT_HEAD_BYTES);
+    if (head.length === 0) throw new AudioDecodeError('The audio file is empty.');
+    if (detectAudioFormat(head) === 'm4a') {
+      const dir = await mkdtemp(join(tmpdir(), 'verbatim-audio-'));
+      try {
+        const file = join(dir, 'input.m4a');
+        await pipeline(stream, createWriteStream(file), opts.signal ? { signal: opts.signal } : {});
+        return await decodeFile(file, opts);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+    return decodeFile(stream, opts);
+  }
+  return decodeFile(input, opts);
+}
+
+/** Read the first bytes of a stream and give back a stream that still yields all of it. */
+async function peek(src: Readable, bytes: number): Promise<{ head: Buffer; stream: Readable }> {
+  const chunks: Buffer[] = [];
+  let have = 0;
+  const iterator = src[Symbol.asyncIterator]();
+  let ended = false;
+  while (have < bytes) {
+    const r = await iterator.next();
+    if (r.done) { ended = true; break; }
+    const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
+    chunks.push(b);
+    have += b.length;
+  }
+  async function* rest() {
+    yield* chunks;
+    if (!ended) for (let r = await iterator.next(); !r.done; r = await iterator.next()) yield r.value as Buffer;
+  }
+  const out = Readable.from(rest(), { objectMode: false });
+  return { head: Buffer.concat(chunks), stream: out };
+}
+
+async function decodeFile(input: string | Readable, opts: DecodeAudioOptions): Promise<Float32Array> {
   const rate = opts.sampleRate ?? 16000;
   if (typeof input === 'string') {
     const s = await stat(input).catch(() => null);
@@ -54,11 +101,12 @@ export async function decodeAudio(input: string | NodeJS.ReadableStream, opts: D
     if (stderr.length < 4000) stderr += d.toString();
   });
   if (typeof input !== 'string') {
-    const src = input as Readable;
+    const src = input;
     // ffmpeg may stop reading early (bad header): that is its error to report, not EPIPE's.
     child.stdin!.on('error', () => undefined);
     src.on('error', (e) => child.kill('SIGKILL') && (stderr += `input stream failed: ${e.message}`));
     src.pipe(child.stdin!);
+    child.once('close', () => src.destroy());
   }
   const onAbort = () => child.kill('SIGKILL');
   opts.signal?.addEventListener('abort', onAbort, { once: true });

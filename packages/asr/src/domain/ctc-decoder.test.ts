@@ -42,6 +42,14 @@ describe('CTC prefix beam search without a language model', () => {
     expect(r.words.map((w) => w.word)).toEqual(['hi', 'you']);
   });
 
+  it('closes a word at a long pause even when the model emits no delimiter', () => {
+    const pause = Array.from({ length: 12 }, () => '_');
+    const r = dec.decode(posteriors([...spell('good'), ...pause, ...spell('bye')]));
+    expect(r.text).toBe('good bye');
+    const short = Array.from({ length: 4 }, () => '_');
+    expect(dec.decode(posteriors([...spell('good'), ...short, ...spell('bye')])).text).toBe('goodbye');
+  });
+
   it('sums the paths of a prefix (beam search beats the greedy path)', () => {
     // Greedy picks blank in each frame; but "a" over two frames has total probability
     // 0.4*0.4 + 0.4*0.3 + 0.3*0.4 = 0.4 against 0.3*0.3 = 0.09 for nothing.

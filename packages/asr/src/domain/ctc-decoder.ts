@@ -36,6 +36,12 @@ export interface DecoderConfig {
   beamDelta: number;
   /** LM log10 probability floor for a boosted word the LM does not know. */
   boostOovLog10: number;
+  /**
+   * After this many consecutive frames of near-certain blank (a pause), an open word is closed
+   * as if the model had emitted the delimiter: models trained on sentences emit only blanks in
+   * silence, and words either side of a pause must not run together. 0 disables.
+   */
+  pauseFrames: number;
 }
 
 export const DEFAULT_DECODER: Omit<DecoderConfig, 'tokens' | 'blankId' | 'delimiterId'> = {
@@ -47,6 +53,7 @@ export const DEFAULT_DECODER: Omit<DecoderConfig, 'tokens' | 'blankId' | 'delimi
   maxTokensPerFrame: 8,
   beamDelta: 20,
   boostOovLog10: -4.5,
+  pauseFrames: 12,
 };
 
 export interface DecodeResources {
@@ -141,10 +148,14 @@ export class CtcDecoder {
     let beams: Prefix[] = [root];
     const touched: Prefix[] = [];
     const cand: number[] = [];
+    const pauseLogProb = Math.log(0.9);
+    let blankRun = 0;
 
     for (let t = 0; t < post.frames; t++) {
       const row = t * V;
       const lp = (k: number) => post.data[row + k]!;
+      blankRun = lp(blankId) >= pauseLogProb ? blankRun + 1 : 0;
+      if (blankRun === this.config.pauseFrames && this.config.pauseFrames > 0) beams = this.closeAtPause(beams);
       // Candidate extensions of this frame. On the (common) blank-dominated frame the list is
       // empty and the step below costs one blank and one repeat update per hypothesis.
       cand.length = 0;
@@ -216,6 +227,23 @@ export class CtcDecoder {
       if (s > best.score) best = { node: p, score: s };
     }
     return best;
+  }
+
+  /** Every hypothesis with an open word moves to that word closed (merging where they meet). */
+  private closeAtPause(beams: Prefix[]): Prefix[] {
+    const acc = new Map<Prefix, { pb: number; pnb: number }>();
+    const add = (q: Prefix, pb: number, pnb: number) => {
+      const v = acc.get(q);
+      if (v) { v.pb = lse(v.pb, pb); v.pnb = lse(v.pnb, pnb); } else acc.set(q, { pb, pnb });
+    };
+    for (const p of beams) {
+      if (p.partial === '') { add(p, p.pb, p.pnb); continue; }
+      const q = this.child(p, this.config.delimiterId);
+      // The implied delimiter is followed by the blanks of the pause: the path ends in blank.
+      if (q) add(q, lse(p.pb, p.pnb), NEG_INF);
+    }
+    for (const [q, v] of acc) { q.pb = v.pb; q.pnb = v.pnb; }
+    return [...acc.keys()];
   }
 
   /** The prefix p + token c (cached), with its language score; null when not allowed. */
