@@ -1,0 +1,164 @@
+// The Whisper runtime end to end on the committed tiny random Whisper
+// (test/fixtures/whisper-tiny-random, built by `bash training/whisper/export_tiny.sh`). The weights
+// are random: these tests check shapes, the key/value cache, the prompt, the decoding rules and
+// the windowing over long audio against Python (transformers' generate and an onnxruntime decode
+// agree on the stored ids) — not accuracy.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadEngine } from '../load';
+import { FIXTURE_DIR, readF32, reference } from '../../test/whisper-fixture';
+import { WhisperEngine } from './engine';
+
+const ref = reference();
+const signal = readF32(ref.signal.file);
+let engine: WhisperEngine;
+
+beforeAll(async () => {
+  const manifest = JSON.parse(readFileSync(join(FIXTURE_DIR, 'manifest.json'), 'utf8'));
+  engine = await WhisperEngine.load(FIXTURE_DIR, manifest, { threads: 1 });
+});
+afterAll(async () => {
+  await engine?.close();
+});
+
+/** A deterministic 16 kHz test signal: tones and noise from a seeded generator. */
+function synthetic(seconds: number): Float32Array {
+  const n = Math.round(seconds * 16000);
+  const out = new Float32Array(n);
+  let s = 12345;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    const t = i / 16000;
+    out[i] = 0.2 * Math.sin(2 * Math.PI * (180 + 40 * Math.sin(t)) * t) * (Math.floor(t / 3) % 2 ? 1 : 0.3) + 0.02 * (s / 2147483648 - 0.5);
+  }
+  return out;
+}
+
+describe('Whisper engine on the tiny random fixture', () => {
+  it('greedy decode gives exactly the token ids of the Python reference decode', async () => {
+    const d = await engine.decodeWindow(engine.mel.extract(signal), [], { maxNewTokens: ref.max_new_tokens });
+    expect(d.tokens).toEqual(ref.decode.plain.generated_ids);
+    expect(d.logprobs).toHaveLength(d.tokens.length);
+    expect(d.logprobs.every((x) => x <= 0 && Number.isFinite(x))).toBe(true);
+  });
+
+  it('forces <|startoftranscript|><|en|><|transcribe|> from the manifest', () => {
+    expect((engine as unknown as { parts: { sotSequence: number[] } }).parts.sotSequence).toEqual(ref.decode.plain.prompt_ids);
+  });
+
+  it('feeds vocabulary as a <|startofprev|> prompt, with the ids and output of the Python reference', async () => {
+    const prompt = await engine.prompt({ vocabulary: ref.vocabulary_words });
+    expect([...prompt, ...ref.decode.plain.prompt_ids]).toEqual(ref.decode.prompted.prompt_ids);
+    const d = await engine.decodeWindow(engine.mel.extract(signal), prompt, { maxNewTokens: ref.max_new_tokens });
+    expect(d.tokens).toEqual(ref.decode.prompted.generated_ids);
+  });
+
+  it('the cached decode equals re-running the whole sequence without cache', async () => {
+    const feats = engine.mel.extract(signal);
+    const cached = await engine.decodeWindow(feats, [], { maxNewTokens: 40 });
+    const uncached = await engine.decodeWindow(feats, [], { maxNewTokens: 40, useCache: false });
+    expect(uncached.tokens).toEqual(cached.tokens);
+    for (let i = 0; i < cached.logprobs.length; i++) expect(uncached.logprobs[i]!).toBeCloseTo(cached.logprobs[i]!, 4);
+  });
+
+  it('turns timestamp tokens into segments: times inside the window, text without tokens', async () => {
+    const t = await engine.transcribe(signal);
+    expect(t.durationSeconds).toBeCloseTo(1, 6);
+    expect(t.model).toEqual({ name: 'whisper-tiny-random', version: '0.0.0-test' });
+    expect(t.segments.length).toBeGreaterThan(0);
+    // the reference output is <|t0|> text <|t1|><|t1'|> text … : one segment per timestamp pair
+    const tb = engine.spec.timestampBegin;
+    const ids = ref.decode.plain.generated_ids;
+    const firstTs = (ids[0]! - tb) * 0.02;
+    expect(t.segments[0]!.start).toBeCloseTo(Math.min(firstTs, 1), 3);
+    for (const s of t.segments) {
+      expect(s.text).not.toMatch(/<\|/);
+      expect(s.end).toBeGreaterThanOrEqual(s.start);
+      expect(s.end).toBeLessThanOrEqual(1 + 1e-9); // clamped to the audio
+      expect(s.confidence).toBeGreaterThan(0);
+      expect(s.confidence).toBeLessThanOrEqual(1);
+      for (const w of s.words) {
+        expect(w.start).toBeGreaterThanOrEqual(s.start - 1e-9);
+        expect(w.end).toBeLessThanOrEqual(s.end + 1e-9);
+      }
+    }
+    expect(t.text).toBe(t.segments.map((s) => s.text).join(' '));
+  });
+
+  it('decodes 70 s of audio in windows with monotonic segment times and progress reports', async () => {
+    const pcm = synthetic(70);
+    const progress: number[] = [];
+    const t = await engine.transcribe(pcm, { onProgress: (done, total) => { progress.push(done); expect(total).toBeCloseTo(70, 6); } });
+    expect(t.durationSeconds).toBeCloseTo(70, 6);
+    expect(t.segments.length).toBeGreaterThan(1);
+    let prev = 0;
+    for (const s of t.segments) {
+      expect(s.start).toBeGreaterThanOrEqual(prev);
+      expect(s.end).toBeGreaterThanOrEqual(s.start);
+      prev = s.end;
+    }
+    expect(t.segments[t.segments.length - 1]!.end).toBeLessThanOrEqual(70);
+    expect(t.segments.some((s) => s.start >= 30)).toBe(true); // later windows carry their offsets
+    expect(t.segments.map((s) => s.id)).toEqual(t.segments.map((_, i) => i));
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress[progress.length - 1]).toBeCloseTo(70, 6);
+  });
+
+  it('stops when the request is aborted', async () => {
+    const ac = new AbortController();
+    const p = engine.transcribe(synthetic(65), { signal: ac.signal, onProgress: () => ac.abort() });
+    await expect(p).rejects.toThrow(/abort/i);
+  });
+
+  it('returns an empty transcript for empty audio', async () => {
+    const t = await engine.transcribe(new Float32Array(0));
+    expect(t).toMatchObject({ text: '', segments: [], durationSeconds: 0 });
+  });
+
+  it('rejects an unknown domain with a clear request error', async () => {
+    await expect(engine.transcribe(signal, { domain: 'astrology' })).rejects.toMatchObject({ kind: 'invalid_argument' });
+  });
+});
+
+describe('loading Whisper models through loadEngine', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'asr-whisper-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('dispatches family "whisper" to this runtime and transcribes', async () => {
+    const e = await loadEngine(FIXTURE_DIR);
+    try {
+      expect(e.info).toMatchObject({ name: 'whisper-tiny-random', family: 'whisper', sampleRate: 16000 });
+      const t = await e.transcribe(signal);
+      expect(t.segments.length).toBeGreaterThan(0);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('reads domain term lists named in the manifest into the prompt', async () => {
+    const dir = join(tmp, 'with-domain');
+    cpSync(FIXTURE_DIR, dir, { recursive: true });
+    writeFileSync(join(dir, 'medicine.txt'), '# terms\natorvastatin\nSidekiq\n');
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    m.domains = { medicine: 'medicine.txt' };
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m));
+    const e = await WhisperEngine.load(dir, m);
+    try {
+      const p = await e.prompt({ domain: 'medicine', vocabulary: ['PostgreSQL', 'inequality'] });
+      expect(p).toEqual(ref.decode.prompted.prompt_ids.slice(0, -3));
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('refuses a language the model does not know, and a tampered model file', async () => {
+    const m = JSON.parse(readFileSync(join(FIXTURE_DIR, 'manifest.json'), 'utf8'));
+    await expect(WhisperEngine.load(FIXTURE_DIR, { ...m, language: 'xx' })).rejects.toThrow(/does not know language "xx"/);
+    const dir = join(tmp, 'tampered');
+    cpSync(FIXTURE_DIR, dir, { recursive: true });
+    writeFileSync(join(dir, 'tokenizer.json'), '{}');
+    await expect(loadEngine(dir)).rejects.toThrow(/failed verification/);
+  });
+});

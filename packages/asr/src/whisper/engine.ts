@@ -1,0 +1,285 @@
+// Whisper-family models (encoder–decoder ONNX exports) behind the same SpeechEngine interface as
+// our CTC models. load.ts dispatches `family: "whisper"` manifests here after verifying checksums.
+//
+// transcribe(): the audio is decoded in 30 s windows the way openai/whisper's `transcribe` moves
+// through long audio: each window's log-mel features go through the encoder, a greedy decode with
+// the key/value cache produces text and timestamp tokens (forced prefix <|startoftranscript|>
+// <|lang|> <|transcribe|>, optionally preceded by <|startofprev|> and the request's vocabulary as
+// a prompt), the tokens are cut into segments at timestamp pairs, and the next window starts
+// where the last complete segment ended. Word times are approximate (see decoding.ts).
+import { readFile } from 'node:fs/promises';
+import { ModelLoadError, modelPath } from '../adapters/model-files.js';
+import { InvalidRequestError } from '../errors.js';
+import type { EngineLogger, EngineOptions, ModelInfo, ModelManifest, Segment, SpeechEngine, TranscribeOptions, Transcript } from '../types.js';
+import { validateWhisperManifest, whisperSpec, type WhisperManifest, type WhisperSpec } from './config.js';
+import { applyRules, argmax, logProbOf, round3, segmentText, softmaxAt, splitWindow } from './decoding.js';
+import { WhisperMelExtractor } from './mel.js';
+import { WhisperOnnx } from './onnx.js';
+import { WhisperTokenizer } from './tokenizer.js';
+
+export type { WhisperManifest } from './config.js';
+
+export interface WhisperEngineParts {
+  info: ModelInfo;
+  spec: WhisperSpec;
+  tokenizer: WhisperTokenizer;
+  model: WhisperOnnx;
+  /** Forced prefix: <|startoftranscript|> [<|lang|> <|task|>] [<|notimestamps|>]. */
+  sotSequence: number[];
+  timestamps: boolean;
+  maxNewTokens: number;
+  domains: Record<string, () => Promise<string>>;
+  noSpeechThreshold: number;
+  logprobThreshold: number;
+  logger?: EngineLogger;
+}
+
+export interface WindowDecode {
+  /** Generated tokens after the prompt, ending with <|endoftext|> when the model ended the window. */
+  tokens: number[];
+  /** log P of each generated token under the processed (suppressed, timestamp-ruled) distribution. */
+  logprobs: number[];
+  /** P(<|nospeech|>) at the <|startoftranscript|> position, or null when the model has no such token. */
+  noSpeechProb: number | null;
+  avgLogprob: number;
+}
+
+export async function loadWhisperEngine(dir: string, manifest: unknown, options: EngineOptions = {}): Promise<SpeechEngine> {
+  return WhisperEngine.load(dir, manifest as ModelManifest, options);
+}
+
+export class WhisperEngine implements SpeechEngine {
+  readonly info: ModelInfo;
+  readonly spec: WhisperSpec;
+  readonly tokenizer: WhisperTokenizer;
+  readonly mel: WhisperMelExtractor;
+  private readonly domainTerms = new Map<string, Promise<string[]>>();
+  private closed = false;
+
+  constructor(private readonly parts: WhisperEngineParts) {
+    this.info = parts.info;
+    this.spec = parts.spec;
+    this.tokenizer = parts.tokenizer;
+    this.mel = new WhisperMelExtractor({
+      nMels: parts.spec.nMels,
+      sampleRate: parts.spec.sampleRate,
+      nFft: parts.spec.nFft,
+      hopLength: parts.spec.hopLength,
+      chunkLength: parts.spec.chunkLength,
+    });
+  }
+
+  static async load(dir: string, manifest: ModelManifest, options: EngineOptions = {}): Promise<WhisperEngine> {
+    const started = Date.now();
+    let m: WhisperManifest;
+    try {
+      m = validateWhisperManifest(manifest, dir);
+    } catch (e) {
+      throw new ModelLoadError((e as Error).message);
+    }
+    const where = `${m.name} ${m.version}`;
+    const readJson = async (rel: string | undefined, required: boolean): Promise<Record<string, unknown>> => {
+      if (!rel) return {};
+      try {
+        return JSON.parse(await readFile(modelPath(dir, rel), 'utf8')) as Record<string, unknown>;
+      } catch (e) {
+        if (!required && (e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+        throw new ModelLoadError(`Cannot read ${rel} of model ${where}: ${(e as Error).message}`);
+      }
+    };
+    const [config, generation, preprocessor] = await Promise.all([
+      readJson(m.files.config, true),
+      readJson(m.files.generation_config, false),
+      readJson(m.files.preprocessor_config, false),
+    ]);
+    let tokenizer: WhisperTokenizer;
+    let spec: WhisperSpec;
+    try {
+      tokenizer = WhisperTokenizer.fromJson(await readFile(modelPath(dir, m.files.tokenizer), 'utf8'));
+      spec = whisperSpec(config, generation, preprocessor, tokenizer);
+    } catch (e) {
+      throw new ModelLoadError(`Cannot load the tokenizer/config of model ${where}: ${(e as Error).message}`);
+    }
+
+    const language = m.language ?? 'en';
+    const task = m.task ?? 'transcribe';
+    const timestamps = m.timestamps ?? true;
+    const sotSequence = [spec.sot];
+    if (spec.multilingual) {
+      const lang = spec.langToId[language];
+      if (lang === undefined) {
+        throw new ModelLoadError(`Model ${where} does not know language "${language}" (it knows: ${Object.keys(spec.langToId).join(', ')})`);
+      }
+      const taskId = task === 'translate' ? spec.translate : spec.transcribe;
+      if (taskId === null) throw new ModelLoadError(`Model ${where} has no <|${task}|> token`);
+      sotSequence.push(lang, taskId);
+    } else if (language !== 'en' || task !== 'transcribe') {
+      throw new ModelLoadError(`Model ${where} is English-only; it cannot ${task} "${language}"`);
+    }
+    if (!timestamps) sotSequence.push(spec.noTimestamps);
+
+    const threads = Math.max(1, Math.floor(options.threads ?? 1));
+    const executionProvider = options.executionProvider ?? 'cpu';
+    const model = await WhisperOnnx.load(
+      {
+        encoder: modelPath(dir, m.files.encoder),
+        decoder: modelPath(dir, m.files.decoder),
+        ...(m.files.decoder_with_past ? { decoderWithPast: modelPath(dir, m.files.decoder_with_past) } : {}),
+      },
+      { layers: spec.decoderLayers, heads: spec.decoderHeads, headDim: spec.headDim },
+      { threads, executionProvider },
+    ).catch((e: Error) => {
+      throw new ModelLoadError(`Cannot load the ONNX files of model ${where}: ${e.message}`);
+    });
+
+    const domains: Record<string, () => Promise<string>> = {};
+    for (const [name, rel] of Object.entries(m.domains ?? {})) {
+      domains[name] = () => readFile(modelPath(dir, rel), 'utf8').catch(() => {
+        throw new ModelLoadError(`Domain list ${rel} of model ${where} is missing`);
+      });
+    }
+    const engine = new WhisperEngine({
+      info: { name: m.name, version: m.version, family: 'whisper', sampleRate: m.sample_rate, dir },
+      spec,
+      tokenizer,
+      model,
+      sotSequence,
+      timestamps,
+      maxNewTokens: Math.max(1, Math.floor(m.max_new_tokens ?? spec.nTextCtx / 2)),
+      domains,
+      noSpeechThreshold: m.no_speech_threshold ?? 0.6,
+      logprobThreshold: m.logprob_threshold ?? -1,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    options.logger?.info({
+      model: m.name, version: m.version, family: 'whisper', threads, executionProvider, language, task,
+      nMels: spec.nMels, decoderLayers: spec.decoderLayers, vocab: spec.vocabSize, loadMs: Date.now() - started,
+    }, 'speech model loaded');
+    return engine;
+  }
+
+  async transcribe(pcm: Float32Array, options: TranscribeOptions = {}): Promise<Transcript> {
+    if (this.closed) throw new Error('engine is closed');
+    const { signal, onProgress } = options;
+    signal?.throwIfAborted();
+    const sr = this.info.sampleRate;
+    const total = pcm.length / sr;
+    const prompt = await this.prompt(options);
+    const window = this.mel.nSamples;
+    const segments: Segment[] = [];
+    let prevEnd = 0;
+    let seek = 0;
+    while (seek < pcm.length) {
+      signal?.throwIfAborted();
+      const windowSamples = Math.min(window, pcm.length - seek);
+      if (windowSamples < this.spec.hopLength) break; // less than one frame left
+      const features = this.mel.extract(pcm, seek);
+      const d = await this.decodeWindow(features, prompt, { signal });
+      const timeOffset = seek / sr;
+      const silent = d.noSpeechProb !== null && d.noSpeechProb > this.parts.noSpeechThreshold && d.avgLogprob < this.parts.logprobThreshold;
+      if (silent) {
+        seek += windowSamples;
+      } else {
+        const generated = d.tokens[d.tokens.length - 1] === this.spec.eot ? d.tokens.slice(0, -1) : d.tokens;
+        const split = splitWindow(generated, d.logprobs, this.spec.timestampBegin, timeOffset, windowSamples, sr, this.spec.timePrecision);
+        for (const raw of split.segments) {
+          const start = Math.max(raw.start, prevEnd);
+          const seg = { ...raw, start, end: Math.max(raw.end, start) };
+          const t = segmentText(seg, this.tokenizer, this.spec.eot);
+          if (!t.text) continue;
+          segments.push({ id: segments.length, start: round3(seg.start), end: round3(seg.end), text: t.text, words: t.words, confidence: t.confidence });
+          prevEnd = seg.end;
+        }
+        seek += split.advanceSamples;
+      }
+      onProgress?.(Math.min(seek / sr, total), total);
+      // let timers and I/O (job heartbeats, health checks) run between windows
+      await new Promise((r) => setImmediate(r));
+    }
+    if (pcm.length === 0) onProgress?.(0, 0);
+    return {
+      text: segments.map((s) => s.text).join(' '),
+      segments,
+      durationSeconds: total,
+      model: { name: this.info.name, version: this.info.version },
+    };
+  }
+
+  /**
+   * Greedy decode of one window's features. `prompt` goes before the forced prefix
+   * (<|startofprev|> and the prompt text tokens, or nothing). `useCache: false` re-runs the whole
+   * sequence each step (slow; the reference the cached path is tested against).
+   */
+  async decodeWindow(features: Float32Array, prompt: readonly number[], opts: { useCache?: boolean; maxNewTokens?: number; signal?: AbortSignal | undefined } = {}): Promise<WindowDecode> {
+    const spec = this.spec;
+    const useCache = opts.useCache ?? true;
+    const encoderOut = await this.parts.model.encode(features, spec.nMels);
+    const tokens = [...prompt, ...this.parts.sotSequence];
+    const begin = tokens.length;
+    const sotIndex = prompt.length;
+    const maxNew = Math.max(0, Math.min(opts.maxNewTokens ?? this.parts.maxNewTokens, spec.nTextCtx - begin));
+    const state = this.parts.model.newState();
+    const generated: number[] = [];
+    const logprobs: number[] = [];
+    let noSpeechProb: number | null = null;
+    for (let step = 0; step < maxNew; step++) {
+      opts.signal?.throwIfAborted();
+      const wantRow = step === 0 && spec.noSpeech !== null ? sotIndex : undefined;
+      const out = await this.parts.model.step(encoderOut, tokens, state, useCache, wantRow);
+      if (out.row && spec.noSpeech !== null) noSpeechProb = softmaxAt(out.row, spec.noSpeech);
+      const scores = out.last;
+      applyRules(scores, generated, spec, this.parts.timestamps);
+      const next = argmax(scores);
+      const lp = logProbOf(scores, next);
+      tokens.push(next);
+      generated.push(next);
+      logprobs.push(lp);
+      if (next === spec.eot) break;
+    }
+    const sum = logprobs.reduce((a, b) => a + b, 0);
+    return { tokens: generated, logprobs, noSpeechProb, avgLogprob: generated.length ? sum / generated.length : 0 };
+  }
+
+  /** <|startofprev|> + " term, term, …" for the request's vocabulary and domain terms (or nothing). */
+  async prompt(options: Pick<TranscribeOptions, 'vocabulary' | 'domain'>): Promise<number[]> {
+    const terms: string[] = [];
+    if (options.domain) {
+      const load = this.parts.domains[options.domain];
+      if (!load) {
+        const known = Object.keys(this.parts.domains);
+        throw new InvalidRequestError(`Unknown domain "${options.domain}"; this model knows: ${known.length ? known.join(', ') : 'none'}`);
+      }
+      if (!this.domainTerms.has(options.domain)) {
+        this.domainTerms.set(options.domain, load().then((text) => text.split('\n').map((l) => l.replace(/#.*$/, '').trim()).filter(Boolean)));
+      }
+      terms.push(...(await this.domainTerms.get(options.domain)!));
+    }
+    for (const v of options.vocabulary ?? []) {
+      const t = v.trim();
+      if (t) terms.push(t);
+    }
+    return this.promptFromTerms(terms);
+  }
+
+  promptFromTerms(terms: readonly string[]): number[] {
+    const sotPrev = this.spec.sotPrev;
+    if (sotPrev === null) return [];
+    const seen = new Set<string>();
+    // later entries (the request's own words) win over earlier ones (domain terms)
+    let list = [...terms].reverse().filter((t) => !seen.has(t) && seen.add(t)).reverse();
+    const budget = Math.floor(this.spec.nTextCtx / 2) - 1;
+    while (list.length > 0) {
+      const ids = this.tokenizer.encode(' ' + list.join(', '));
+      if (ids.length <= budget) return [sotPrev, ...ids];
+      // too long for the prompt: drop from the front (domain terms before the request's words)
+      list = list.slice(Math.max(1, Math.floor(list.length / 10)));
+    }
+    return [];
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.parts.model.close();
+  }
+}
