@@ -1,0 +1,42 @@
+// Thin gRPC handlers for verbatim.upload.v1.UploadService: map messages to the media service and back.
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import type { ServiceImpl } from '@verbatim/common';
+import { upload } from '@verbatim/proto';
+import type { Media, UploadPart } from '../domain/media.js';
+import type { MediaService } from '../domain/media.service.js';
+
+export function toMediaMessage(m: Media) {
+  return {
+    id: m.id,
+    accountId: m.accountId,
+    filename: m.filename,
+    format: m.format,
+    durationSeconds: m.durationSeconds,
+    channels: m.channels,
+    sampleRate: m.sampleRate,
+    sizeBytes: BigInt(m.sizeBytes),
+    storageKey: m.storageKey,
+    sha256: m.sha256,
+    createdAt: timestampFromDate(m.createdAt),
+  };
+}
+
+async function* toParts(requests: AsyncIterable<upload.UploadRequest>): AsyncIterable<UploadPart> {
+  for await (const r of requests) {
+    if (r.part.case === 'metadata') {
+      const m = r.part.value;
+      yield { kind: 'metadata', metadata: { accountId: m.accountId, filename: m.filename, contentType: m.contentType, declaredSize: Number(m.declaredSize) } };
+    } else if (r.part.case === 'chunk') {
+      yield { kind: 'chunk', bytes: r.part.value };
+    }
+    // A message with neither part carries nothing: skipped.
+  }
+}
+
+export function uploadHandlers(media: MediaService): ServiceImpl<typeof upload.UploadService> {
+  return {
+    upload: async (requests, ctx) => ({ media: toMediaMessage(await media.upload(toParts(requests), ctx.signal)) }),
+    getMedia: async (req) => toMediaMessage(await media.get(req.accountId, req.mediaId)),
+    deleteMedia: async (req) => ({ deleted: await media.delete(req.accountId, req.mediaId) }),
+  };
+}
