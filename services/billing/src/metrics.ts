@@ -1,0 +1,72 @@
+// Billing's domain metrics, registered on the service's registry. Counters count what this
+// replica posted; gauges are read from the database on scrape so every replica reports the truth.
+import type { Metrics, Pool } from '@verbatim/common';
+import { Counter, Gauge } from 'prom-client';
+import type { Logger } from '@verbatim/common';
+import { reports } from './adapters/reports.repository.js';
+import { marginRatio } from './domain/compute-cost.js';
+
+export interface BillingMetrics {
+  revenue: Counter<'plan'>;
+  computeCost: Counter<'plan'>;
+  charges: Counter<'plan'>;
+  reservations: Counter<'outcome'>;
+}
+
+export function registerBillingMetrics(metrics: Metrics, pool: Pool, logger: Logger): BillingMetrics {
+  const registers = [metrics.registry];
+  // A failed read keeps the last value rather than failing the whole scrape.
+  const safely = (what: string, fn: () => Promise<void>) => async () => {
+    try {
+      await fn();
+    } catch (e) {
+      logger.warn({ err: e, metric: what }, 'metric read failed');
+    }
+  };
+
+  new Gauge({
+    name: 'verbatim_billing_ledger_imbalance_micros',
+    help: 'Sum over ledger transactions of |credits - debits| in micros USD; anything but 0 is a bug',
+    registers,
+    collect: safely('imbalance', async function (this: Gauge) {
+      const check = await reports.ledgerCheck(pool);
+      this.set(Number(check.imbalance));
+      mismatches.set(Number(check.mismatches));
+    }),
+  });
+  const mismatches = new Gauge({
+    name: 'verbatim_billing_balance_mismatches',
+    help: 'Cached balances that disagree with the sum of their ledger entries; anything but 0 is a bug',
+    registers,
+  });
+
+  const outstandingMicros = new Gauge({ name: 'verbatim_billing_reserved_micros', help: 'Credit held by outstanding reservations, micros USD', registers });
+  new Gauge({
+    name: 'verbatim_billing_reservations_outstanding',
+    help: 'Reservations not yet charged or released',
+    registers,
+    collect: safely('reservations', async function (this: Gauge) {
+      const r = await reports.reservationsOutstanding(pool);
+      this.set(r.count);
+      outstandingMicros.set(Number(r.micros));
+    }),
+  });
+
+  new Gauge({
+    name: 'verbatim_billing_margin_ratio',
+    help: "Today's (UTC) margin / revenue per plan, from charged jobs and their compute cost",
+    labelNames: ['plan'],
+    registers,
+    collect: safely('margin', async function (this: Gauge<'plan'>) {
+      this.reset();
+      for (const row of await reports.todayByPlan(pool)) this.labels(row.plan).set(marginRatio(row.revenue, row.cost));
+    }),
+  });
+
+  return {
+    revenue: new Counter({ name: 'verbatim_billing_revenue_micros_total', help: 'Charged to customers, micros USD', labelNames: ['plan'], registers }),
+    computeCost: new Counter({ name: 'verbatim_billing_compute_cost_micros_total', help: 'Compute and storage cost of charged jobs at configured unit costs, micros USD', labelNames: ['plan'], registers }),
+    charges: new Counter({ name: 'verbatim_billing_charges_total', help: 'Jobs charged', labelNames: ['plan'], registers }),
+    reservations: new Counter({ name: 'verbatim_billing_reservations_total', help: 'Reserve calls by outcome (reserved, insufficient_credit, existing)', labelNames: ['outcome'], registers }),
+  };
+}
