@@ -124,7 +124,16 @@ export class WhisperOnnx {
       if (!session.inputNames.includes(name)) continue;
       feeds[name] = cached ? state.past[name]! : this.emptyPast();
     }
-    const out = await session.run(feeds);
+    // only what is used: a cached step's encoder entries are placeholders, and some exports add
+    // attention outputs (decoder_attentions.N, cross_attentions.N) we do not read
+    const fetches = ['logits'];
+    if (useCache) {
+      for (const name of this.pastNames) {
+        const present = name.replace('past_key_values', 'present');
+        if ((!cached || name.includes('.decoder.')) && session.outputNames.includes(present)) fetches.push(present);
+      }
+    }
+    const out = await session.run(feeds, fetches);
     const logits = out.logits as ort.Tensor;
     const [, t, v] = logits.dims as [number, number, number];
     const rowAt = (i: number): Float32Array => {
