@@ -2,9 +2,9 @@
 // model family. CTC models are built here; Whisper-family models live in ./whisper/.
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { OnnxAcousticModel } from './adapters/onnx.js';
+import { OnnxWorkerPool } from './adapters/onnx-workers.js';
 import { ModelLoadError, modelPath, readManifest, validateCtcManifest, verifyChecksums } from './adapters/model-files.js';
 import { ArpaModel } from './domain/arpa.js';
 import { CtcDecoder, DEFAULT_DECODER } from './domain/ctc-decoder.js';
@@ -57,15 +57,50 @@ async function loadCtcEngine(dir: string, m: CtcManifest, options: EngineOptions
   const threads = Math.max(1, Math.floor(options.threads ?? 1));
   const ep = options.executionProvider ?? 'cpu';
   const started = Date.now();
-  const acoustic = await OnnxAcousticModel.load(modelPath(dir, m.files.model), {
+  const cuda = ep === 'cuda';
+  const workers = Math.max(0, Math.floor(options.inferenceWorkers ?? (cuda ? 1 : threads)));
+  const modelOpts = {
     inputName: m.input.name,
     outputName: m.output.name,
-    intraOpThreads: threads,
+    intraOpThreads: Math.max(1, Math.floor(threads / Math.max(1, workers))),
     executionProvider: ep,
-  }).catch((e: Error) => {
+  };
+  const modelFile = modelPath(dir, m.files.model);
+  const acoustic = await (workers > 0
+    ? OnnxWorkerPool.load({ ...modelOpts, modelPath: modelFile, workers })
+    : OnnxAcousticModel.load(modelFile, modelOpts)
+  ).catch((e: Error) => {
     throw new ModelLoadError(`Cannot load ${m.files.model} of model ${m.name} ${m.version}: ${e.message}`);
   });
 
+  const { decoder, tokenizer, lm, lexicon } = await loadCtcDecoder(dir, m, options);
+  const domains: Record<string, () => Promise<string>> = {};
+  for (const [name, rel] of Object.entries(m.domains ?? {})) {
+    domains[name] = () => readFile(modelPath(dir, rel), 'utf8').catch(() => {
+      throw new ModelLoadError(`Domain list ${rel} of model ${m.name} ${m.version} is missing`);
+    });
+  }
+  const engine = new CtcEngine({
+    info: { name: m.name, version: m.version, family: 'ctc', sampleRate: m.sample_rate, dir },
+    acoustic,
+    decoder,
+    tokenizer,
+    samplesPerFrame: m.samples_per_frame,
+    domains,
+    batchSize: Math.max(1, options.batchSize ?? (cuda ? 32 : 8)),
+    // One batch more than there are workers: the main thread decodes one while they infer.
+    concurrency: Math.max(1, workers) + 1,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  options.logger?.info({
+    model: m.name, version: m.version, family: 'ctc', threads, inferenceWorkers: workers, executionProvider: ep,
+    lm: lm ? { order: lm.order } : null, lexiconWords: lexicon?.size ?? 0, loadMs: Date.now() - started,
+  }, 'speech model loaded');
+  return engine;
+}
+
+/** The decoder of a CTC model folder: tokens, LM (unless disabled), lexicon and weights. */
+export async function loadCtcDecoder(dir: string, m: CtcManifest, options: EngineOptions = {}) {
   const tokenizer = new Tokenizer(m.tokens, m.blank_id, m.word_delimiter_id);
   const d = options.decoder ?? {};
   const useLm = d.useLm ?? true;
@@ -97,27 +132,5 @@ async function loadCtcEngine(dir: string, m: CtcManifest, options: EngineOptions
     pauseFrames: Math.max(4, Math.round((0.36 * m.sample_rate) / m.samples_per_frame)),
   }, { lm, lexicon: lexicon?.root ?? null });
 
-  const domains: Record<string, () => Promise<string>> = {};
-  for (const [name, rel] of Object.entries(m.domains ?? {})) {
-    domains[name] = () => readFile(modelPath(dir, rel), 'utf8').catch(() => {
-      throw new ModelLoadError(`Domain list ${rel} of model ${m.name} ${m.version} is missing`);
-    });
-  }
-  const cuda = ep === 'cuda';
-  const engine = new CtcEngine({
-    info: { name: m.name, version: m.version, family: 'ctc', sampleRate: m.sample_rate, dir },
-    acoustic,
-    decoder,
-    tokenizer,
-    samplesPerFrame: m.samples_per_frame,
-    domains,
-    batchSize: Math.max(1, options.batchSize ?? (cuda ? 32 : 8)),
-    concurrency: cuda ? 2 : Math.min(threads + 1, availableParallelism() + 1),
-    ...(options.logger ? { logger: options.logger } : {}),
-  });
-  options.logger?.info({
-    model: m.name, version: m.version, family: 'ctc', threads, executionProvider: ep,
-    lm: lm ? { order: lm.order } : null, lexiconWords: lexicon?.size ?? 0, loadMs: Date.now() - started,
-  }, 'speech model loaded');
-  return engine;
+  return { decoder, tokenizer, lm, lexicon };
 }

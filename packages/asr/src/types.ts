@@ -77,6 +77,12 @@ export interface EngineOptions {
   executionProvider?: 'cpu' | 'cuda';
   /** Segments per inference batch (default 8 on CPU, 32 on CUDA). */
   batchSize?: number;
+  /**
+   * Inference worker threads, each with its own session and threads/workers intra-op threads
+   * (default: `threads` on CPU, 1 on CUDA). 0 runs the session on the calling thread, which
+   * blocks the event loop during each batch.
+   */
+  inferenceWorkers?: number;
   logger?: EngineLogger;
   /** Decoder tuning; defaults come from the manifest. */
   decoder?: DecoderOptions;

@@ -53,8 +53,8 @@ describe('loadEngine with a CTC model', () => {
     }
   });
 
-  it('decodes without the LM when asked', async () => {
-    const engine = await loadEngine(TINY, { decoder: { useLm: false } });
+  it('decodes without the LM, and in-process without workers, when asked', async () => {
+    const engine = await loadEngine(TINY, { decoder: { useLm: false }, inferenceWorkers: 0 });
     try {
       expect((await engine.transcribe(say([0.3, 'zzq cat', 0.3]))).text).toBe('zzq cat');
     } finally {
