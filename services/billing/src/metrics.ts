@@ -23,43 +23,53 @@ export function registerBillingMetrics(metrics: Metrics, pool: Pool, logger: Log
       logger.warn({ err: e, metric: what }, 'metric read failed');
     }
   };
+  // Gauges of one scrape that read the same query share it (prom-client collects them concurrently).
+  const shared = <T>(read: () => Promise<T>) => {
+    let pending: Promise<T> | undefined;
+    return () => (pending ??= read().finally(() => (pending = undefined)));
+  };
+  const ledgerCheck = shared(() => reports.ledgerCheck(pool));
+  const reservations = shared(() => reports.reservationsOutstanding(pool));
 
-  new Gauge({
-    name: 'verbatim_billing_ledger_imbalance_micros',
-    help: 'Sum over ledger transactions of |credits - debits| in micros USD; anything but 0 is a bug',
-    registers,
-    collect: safely('imbalance', async function (this: Gauge) {
-      const check = await reports.ledgerCheck(pool);
-      this.set(Number(check.imbalance));
-      mismatches.set(Number(check.mismatches));
-    }),
-  });
-  const mismatches = new Gauge({
+  const mismatches: Gauge = new Gauge({
     name: 'verbatim_billing_balance_mismatches',
     help: 'Cached balances that disagree with the sum of their ledger entries; anything but 0 is a bug',
     registers,
+    collect: safely('mismatches', async () => mismatches.set(Number((await ledgerCheck()).mismatches))),
+  });
+  const outstandingMicros: Gauge = new Gauge({
+    name: 'verbatim_billing_reserved_micros',
+    help: 'Credit held by outstanding reservations, micros USD',
+    registers,
+    collect: safely('reserved', async () => outstandingMicros.set(Number((await reservations()).micros))),
   });
 
-  const outstandingMicros = new Gauge({ name: 'verbatim_billing_reserved_micros', help: 'Credit held by outstanding reservations, micros USD', registers });
-  new Gauge({
+  const imbalance: Gauge = new Gauge({
+    name: 'verbatim_billing_ledger_imbalance_micros',
+    help: 'Sum over ledger transactions of |credits - debits| in micros USD; anything but 0 is a bug',
+    registers,
+    collect: safely('imbalance', async () => {
+      imbalance.set(Number((await ledgerCheck()).imbalance));
+    }),
+  });
+  const outstanding: Gauge = new Gauge({
     name: 'verbatim_billing_reservations_outstanding',
     help: 'Reservations not yet charged or released',
     registers,
-    collect: safely('reservations', async function (this: Gauge) {
-      const r = await reports.reservationsOutstanding(pool);
-      this.set(r.count);
-      outstandingMicros.set(Number(r.micros));
+    collect: safely('reservations', async () => {
+      outstanding.set((await reservations()).count);
     }),
   });
 
-  new Gauge({
+  const margin: Gauge<'plan'> = new Gauge({
     name: 'verbatim_billing_margin_ratio',
     help: "Today's (UTC) margin / revenue per plan, from charged jobs and their compute cost",
     labelNames: ['plan'],
     registers,
-    collect: safely('margin', async function (this: Gauge<'plan'>) {
-      this.reset();
-      for (const row of await reports.todayByPlan(pool)) this.labels(row.plan).set(marginRatio(row.revenue, row.cost));
+    collect: safely('margin', async () => {
+      const rows = await reports.todayByPlan(pool);
+      margin.reset();
+      for (const row of rows) margin.labels(row.plan).set(marginRatio(row.revenue, row.cost));
     }),
   });
 
