@@ -583,6 +583,17 @@ def main() -> int:
         print(f"reference decode '{name}': {len(cached)} tokens ({n_ts} timestamps), same in transformers and onnxruntime")
         expected[name] = {"prompt_ids": pre, "generated_ids": cached, "text": tok.decode([t for t in cached if t < eot])}
 
+    # language identification: the most likely language token after <|startoftranscript|>
+    with torch.no_grad():
+        hf_lang = int(model.detect_language(torch.from_numpy(feats), generation_config=gen)[0])
+    empty = {k: np.zeros((1, h, 0, hd), np.float32) for k in kv_names(n, "past_key_values")}
+    row = ortw.dec.run(["logits"], {"input_ids": np.array([[sot]], np.int64), "encoder_hidden_states": ort_enc, **empty, "use_cache_branch": np.array([False])})[0][0, -1]
+    lang_ids = sorted(lang_to_id.values())
+    ort_lang = lang_ids[int(np.argmax(row[lang_ids]))]
+    assert hf_lang == ort_lang, (hf_lang, ort_lang)
+    detected = next(k for k, v in lang_to_id.items() if v == ort_lang).strip("<|>")
+    print(f"language detection: {detected} (same in transformers and onnxruntime)")
+
     ref = out / "reference"
     sig.tofile(ref / "signal.f32")
     n_head_frames = 112
@@ -613,6 +624,7 @@ def main() -> int:
         "max_new_tokens": args.max_new_tokens,
         "decode": {k: {**v, "prompt_text": prompt_text if k == "prompted" else None} for k, v in expected.items()},
         "vocabulary_words": vocab_words,
+        "detected_language": detected,
         "tokenizer": tokenizer_cases,
     }, indent=1, ensure_ascii=False) + "\n")
 

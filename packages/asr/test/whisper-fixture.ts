@@ -19,6 +19,7 @@ export interface Reference {
   max_new_tokens: number;
   decode: Record<'plain' | 'prompted', { prompt_ids: number[]; generated_ids: number[]; text: string; prompt_text: string | null }>;
   vocabulary_words: string[];
+  detected_language: string;
   tokenizer: Array<{ text: string; ids: number[] }>;
 }
 

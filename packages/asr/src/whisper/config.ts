@@ -16,7 +16,7 @@ export interface WhisperManifest extends ModelManifest {
     generation_config?: string;
     preprocessor_config?: string;
   } & Record<string, string>;
-  /** Spoken language code ("en", "de", …) for multilingual models; default "en". */
+  /** Spoken language code ("en", "de", …) for multilingual models, or "auto" to detect it per request; default "en". */
   language?: string;
   task?: 'transcribe' | 'translate';
   /** Ask for timestamp tokens (default true); false decodes whole windows as one segment each. */

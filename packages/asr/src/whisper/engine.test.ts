@@ -3,9 +3,10 @@
 // are random: these tests check shapes, the key/value cache, the prompt, the decoding rules and
 // the windowing over long audio against Python (transformers' generate and an onnxruntime decode
 // agree on the stored ids) — not accuracy.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadEngine } from '../load';
 import { FIXTURE_DIR, readF32, reference } from '../../test/whisper-fixture';
 import { WhisperEngine } from './engine';
@@ -148,6 +149,39 @@ describe('loading Whisper models through loadEngine', () => {
     try {
       const p = await e.prompt({ domain: 'medicine', vocabulary: ['PostgreSQL', 'inequality'] });
       expect(p).toEqual(ref.decode.prompted.prompt_ids.slice(0, -3));
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('detects the language when the manifest says "auto", as transformers\' detect_language does', async () => {
+    const m = JSON.parse(readFileSync(join(FIXTURE_DIR, 'manifest.json'), 'utf8'));
+    const e = await WhisperEngine.load(FIXTURE_DIR, { ...m, language: 'auto' });
+    try {
+      const enc = await (e as unknown as { parts: { model: { encode(f: Float32Array, n: number): Promise<unknown> } } }).parts.model.encode(e.mel.extract(signal), e.spec.nMels);
+      const lang = await e.detectLanguage(enc as never);
+      expect(lang.code).toBe(ref.detected_language);
+      expect(lang.id).toBe(e.spec.langToId[ref.detected_language]);
+      expect(lang.probability).toBeGreaterThan(0);
+      const t = await e.transcribe(signal);
+      expect(t.segments.length).toBeGreaterThan(0);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('loads a folder laid out like an onnx-community download, with the manifest from make_manifest.sh', async () => {
+    const dir = join(tmp, 'onnx-community-layout');
+    cpSync(FIXTURE_DIR, dir, { recursive: true });
+    rmSync(join(dir, 'manifest.json'));
+    mkdirSync(join(dir, 'onnx'));
+    for (const f of readdirSync(dir)) if (f.endsWith('.onnx')) renameSync(join(dir, f), join(dir, 'onnx', f));
+    const script = resolve(__dirname, '../../../../training/whisper/make_manifest.sh');
+    execFileSync('bash', [script, dir, 'whisper-layout-test', '1', 'en']);
+    const e = await loadEngine(dir);
+    try {
+      expect(e.info).toMatchObject({ name: 'whisper-layout-test', version: '1', family: 'whisper' });
+      expect((await e.transcribe(signal)).segments.length).toBeGreaterThan(0);
     } finally {
       await e.close();
     }

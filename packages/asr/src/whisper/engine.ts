@@ -26,6 +26,8 @@ export interface WhisperEngineParts {
   model: WhisperOnnx;
   /** Forced prefix: <|startoftranscript|> [<|lang|> <|task|>] [<|notimestamps|>]. */
   sotSequence: number[];
+  /** Language "auto": the language token of sotSequence[1] is chosen per request from its first window. */
+  autoLanguage: boolean;
   timestamps: boolean;
   maxNewTokens: number;
   domains: Record<string, () => Promise<string>>;
@@ -43,6 +45,15 @@ export interface WindowDecode {
   noSpeechProb: number | null;
   avgLogprob: number;
 }
+
+export interface DecodeOptions {
+  /** false: re-run the whole sequence each step instead of using the key/value cache. */
+  useCache?: boolean;
+  maxNewTokens?: number;
+  signal?: AbortSignal | undefined;
+}
+
+type EncoderOutput = Awaited<ReturnType<WhisperOnnx['encode']>>;
 
 export async function loadWhisperEngine(dir: string, manifest: unknown, options: EngineOptions = {}): Promise<SpeechEngine> {
   return WhisperEngine.load(dir, manifest as ModelManifest, options);
@@ -105,15 +116,16 @@ export class WhisperEngine implements SpeechEngine {
     const task = m.task ?? 'transcribe';
     const timestamps = m.timestamps ?? true;
     const sotSequence = [spec.sot];
+    const autoLanguage = language === 'auto' && spec.multilingual;
     if (spec.multilingual) {
-      const lang = spec.langToId[language];
+      const lang = autoLanguage ? Object.values(spec.langToId)[0] : spec.langToId[language];
       if (lang === undefined) {
         throw new ModelLoadError(`Model ${where} does not know language "${language}" (it knows: ${Object.keys(spec.langToId).join(', ')})`);
       }
       const taskId = task === 'translate' ? spec.translate : spec.transcribe;
       if (taskId === null) throw new ModelLoadError(`Model ${where} has no <|${task}|> token`);
       sotSequence.push(lang, taskId);
-    } else if (language !== 'en' || task !== 'transcribe') {
+    } else if ((language !== 'en' && language !== 'auto') || task !== 'transcribe') {
       throw new ModelLoadError(`Model ${where} is English-only; it cannot ${task} "${language}"`);
     }
     if (!timestamps) sotSequence.push(spec.noTimestamps);
@@ -144,6 +156,7 @@ export class WhisperEngine implements SpeechEngine {
       tokenizer,
       model,
       sotSequence,
+      autoLanguage,
       timestamps,
       maxNewTokens: Math.max(1, Math.floor(m.max_new_tokens ?? spec.nTextCtx / 2)),
       domains,
@@ -167,14 +180,20 @@ export class WhisperEngine implements SpeechEngine {
     const prompt = await this.prompt(options);
     const window = this.mel.nSamples;
     const segments: Segment[] = [];
+    let sotSequence = this.parts.sotSequence;
     let prevEnd = 0;
     let seek = 0;
     while (seek < pcm.length) {
       signal?.throwIfAborted();
       const windowSamples = Math.min(window, pcm.length - seek);
       if (windowSamples < this.spec.hopLength) break; // less than one frame left
-      const features = this.mel.extract(pcm, seek);
-      const d = await this.decodeWindow(features, prompt, { signal });
+      const encoderOut = await this.parts.model.encode(this.mel.extract(pcm, seek), this.spec.nMels);
+      if (this.parts.autoLanguage && seek === 0) {
+        const lang = await this.detectLanguage(encoderOut);
+        sotSequence = [sotSequence[0]!, lang.id, ...sotSequence.slice(2)];
+        this.parts.logger?.info({ model: this.info.name, language: lang.code }, 'language detected');
+      }
+      const d = await this.decodeEncoded(encoderOut, prompt, sotSequence, { signal });
       const timeOffset = seek / sr;
       const silent = d.noSpeechProb !== null && d.noSpeechProb > this.parts.noSpeechThreshold && d.avgLogprob < this.parts.logprobThreshold;
       if (silent) {
@@ -210,11 +229,27 @@ export class WhisperEngine implements SpeechEngine {
    * (<|startofprev|> and the prompt text tokens, or nothing). `useCache: false` re-runs the whole
    * sequence each step (slow; the reference the cached path is tested against).
    */
-  async decodeWindow(features: Float32Array, prompt: readonly number[], opts: { useCache?: boolean; maxNewTokens?: number; signal?: AbortSignal | undefined } = {}): Promise<WindowDecode> {
+  async decodeWindow(features: Float32Array, prompt: readonly number[], opts: DecodeOptions = {}): Promise<WindowDecode> {
+    const encoderOut = await this.parts.model.encode(features, this.spec.nMels);
+    return this.decodeEncoded(encoderOut, prompt, this.parts.sotSequence, opts);
+  }
+
+  /** The spoken language of one window's features: the likeliest language token after <|startoftranscript|>. */
+  async detectLanguage(encoderOut: EncoderOutput): Promise<{ code: string; id: number; probability: number }> {
+    const row = (await this.parts.model.step(encoderOut, [this.spec.sot], this.parts.model.newState(), false)).last;
+    const langs = Object.entries(this.spec.langToId);
+    if (langs.length === 0) throw new Error('this model has no language tokens');
+    const masked = new Float32Array(row.length).fill(-Infinity);
+    for (const [, id] of langs) masked[id] = row[id]!;
+    const id = argmax(masked);
+    const code = langs.find(([, v]) => v === id)![0];
+    return { code, id, probability: softmaxAt(masked, id) };
+  }
+
+  private async decodeEncoded(encoderOut: EncoderOutput, prompt: readonly number[], sotSequence: readonly number[], opts: DecodeOptions): Promise<WindowDecode> {
     const spec = this.spec;
     const useCache = opts.useCache ?? true;
-    const encoderOut = await this.parts.model.encode(features, spec.nMels);
-    const tokens = [...prompt, ...this.parts.sotSequence];
+    const tokens = [...prompt, ...sotSequence];
     const begin = tokens.length;
     const sotIndex = prompt.length;
     const maxNew = Math.max(0, Math.min(opts.maxNewTokens ?? this.parts.maxNewTokens, spec.nTextCtx - begin));
