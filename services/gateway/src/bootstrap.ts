@@ -1,0 +1,78 @@
+// Local set-up: `node dist/bootstrap.js [--account-name Local] [--key-file .verbatim/dev-api-key]`.
+// Runs the migrations, creates a local account and API key (or reuses the key in the file while
+// it still authenticates), prints the key, writes it to the key file (mode 0600) and gives the
+// account its signup credit through billing's TopUp (idempotent on "signup:<account>").
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { createClient, createPool, migrate, runMain, type Pool } from '@verbatim/common';
+import { billing } from '@verbatim/proto';
+import { checkApiKey, createAccountWithKey } from './adapters/accounts.repository.js';
+import { MIGRATIONS_DIR } from './app.js';
+import { loadConfig } from './config.js';
+
+export { createAccountWithKey };
+
+export interface BootstrapOptions {
+  accountName: string;
+  keyFile: string;
+}
+
+export function parseArgs(argv: string[]): BootstrapOptions {
+  const o: BootstrapOptions = { accountName: 'Local', keyFile: '.verbatim/dev-api-key' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (!v) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--account-name') o.accountName = value();
+    else if (a === '--key-file') o.keyFile = value();
+    else throw new Error(`unknown argument ${a}; usage: bootstrap [--account-name NAME] [--key-file PATH]`);
+  }
+  return o;
+}
+
+/** The key in `keyFile` when it still authenticates, else a new account and key written there. */
+export async function ensureLocalKey(db: Pool, options: BootstrapOptions): Promise<{ apiKey: string; accountId: string; created: boolean }> {
+  const existing = await readFile(options.keyFile, 'utf8').then((s) => s.trim(), () => '');
+  if (existing) {
+    const check = await checkApiKey(db, existing);
+    if (check.ok) return { apiKey: existing, accountId: check.principal.accountId, created: false };
+  }
+  const created = await createAccountWithKey(db, options.accountName, 'local');
+  await mkdir(dirname(resolve(options.keyFile)), { recursive: true });
+  await writeFile(options.keyFile, `${created.apiKey}\n`, { mode: 0o600 });
+  await chmod(options.keyFile, 0o600);
+  return { apiKey: created.apiKey, accountId: created.account.id, created: true };
+}
+
+if (require.main === module) {
+  runMain(undefined, async () => {
+    const config = loadConfig();
+    const options = parseArgs(process.argv.slice(2));
+    const db = createPool({ connectionString: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, applicationName: 'gateway-bootstrap', max: 2 });
+    try {
+      await migrate(db, config.DATABASE_SCHEMA, MIGRATIONS_DIR);
+      const { apiKey, accountId, created } = await ensureLocalKey(db, options);
+      if (config.SIGNUP_CREDIT_MICROS > 0) {
+        const client = createClient(billing.BillingService, config.BILLING_ADDR, { deadlineMs: config.GRPC_DEADLINE_MS });
+        try {
+          await client.waitForReady(60_000);
+          await client.topUp({
+            accountId,
+            amount: { micros: BigInt(config.SIGNUP_CREDIT_MICROS), currency: 'USD' },
+            idempotencyKey: `signup:${accountId}`,
+            note: 'signup credit',
+          });
+        } finally {
+          client.close();
+        }
+      }
+      console.error(`${created ? 'created' : 'reusing'} account ${accountId}; API key written to ${options.keyFile}`);
+      process.stdout.write(`${apiKey}\n`);
+    } finally {
+      await db.end();
+    }
+  });
+}

@@ -1,0 +1,110 @@
+// Billing and feedback for the caller's account, proxied to the billing and feedback services,
+// and the account's webhook signing secret.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AppError, errors } from '@verbatim/common';
+import type { billing } from '@verbatim/proto';
+import { getWebhookSecret } from '../adapters/accounts.repository.js';
+import { accountOf } from '../http/auth.js';
+import * as S from '../http/schemas.js';
+import { assertJobId } from '../services/transcriptions.service.js';
+import { iso } from '../services/views.js';
+import type { RouteContext } from './context.js';
+
+function money(m: billing.Money | undefined) {
+  const micros = Number(m?.micros ?? 0n);
+  return { micros, currency: m?.currency || 'USD', amount: (micros / 1_000_000).toFixed(2) };
+}
+
+function balanceView(b: billing.Balance) {
+  return { available: money(b.available), reserved: money(b.reserved), plan: b.plan || 'prepaid', price_per_minute: money(b.pricePerMinute) };
+}
+
+export const accountRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
+  const { clients, db, transcriptions } = ctx;
+
+  app.get(
+    '/v1/billing/balance',
+    { schema: { summary: 'Prepaid credit: available and reserved', tags: ['billing'], response: { 200: S.Balance, ...S.errorResponses() } } },
+    async (request) => balanceView(await clients.billing.getBalance({ accountId: accountOf(request) })),
+  );
+
+  app.get(
+    '/v1/billing/usage',
+    { schema: { summary: 'Usage and charges of one month', tags: ['billing'], querystring: S.UsageQuery, response: { 200: S.Usage, ...S.errorResponses() } } },
+    async (request) => {
+      const u = await clients.billing.getUsage({ accountId: accountOf(request), month: request.query.month ?? '' });
+      return {
+        month: u.month || request.query.month || new Date().toISOString().slice(0, 7),
+        audio_seconds: u.audioSeconds,
+        charged: money(u.charged),
+        lines: u.lines.map((l) => ({ job_id: l.jobId, audio_seconds: l.audioSeconds, charged: money(l.charged), at: iso(l.at) ?? null })),
+        balance: u.balance ? balanceView(u.balance) : null,
+      };
+    },
+  );
+
+  app.post(
+    '/v1/transcripts/:id/rating',
+    {
+      schema: {
+        summary: 'Rate a transcript',
+        description: 'score 1–5, or thumbs up (5) / down (1), with an optional comment.',
+        tags: ['feedback'],
+        params: S.IdParams,
+        body: S.RatingBody,
+        response: { 201: S.Rating, ...S.errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      const accountId = accountOf(request);
+      const { score, thumbs, comment } = request.body;
+      if (score === undefined && thumbs === undefined) throw errors.invalid('give a score (1-5) or thumbs ("up" or "down")');
+      if (score !== undefined && thumbs !== undefined && score !== (thumbs === 'up' ? 5 : 1)) throw errors.invalid('score and thumbs disagree; send one of them');
+      const job = await transcriptions.getJob(accountId, request.params.id); // 404 for another account's job
+      const r = await clients.feedback.submitRating({ accountId, jobId: job.id, score: score ?? (thumbs === 'up' ? 5 : 1), comment: comment ?? '' });
+      return reply.code(201).send({ job_id: r.jobId || job.id, score: r.score, comment: r.comment, created_at: iso(r.createdAt) ?? null });
+    },
+  );
+
+  app.post(
+    '/v1/transcripts/:id/corrections',
+    {
+      schema: {
+        summary: 'Correct words of a transcript',
+        description: 'Edits apply to base_revision (0 = machine output); each sets or deletes (empty word) one word. Creates a new revision; the machine original is kept.',
+        tags: ['feedback'],
+        params: S.IdParams,
+        body: S.CorrectionBody,
+        response: { 201: S.Correction, ...S.errorResponses(404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const accountId = accountOf(request);
+      const job = await transcriptions.getJob(accountId, assertJobId(request.params.id));
+      const c = await clients.feedback.submitCorrection({
+        accountId,
+        jobId: job.id,
+        baseRevision: request.body.base_revision,
+        edits: request.body.edits.map((e) => ({ segmentId: e.segment_id, wordIndex: e.word_index, word: e.word })),
+      });
+      return reply.code(201).send({ job_id: c.jobId || job.id, revision: c.revision, wer: c.wer, cer: c.cer, created_at: iso(c.createdAt) ?? null });
+    },
+  );
+
+  app.get(
+    '/v1/webhooks/secret',
+    {
+      schema: {
+        summary: "The account's webhook signing secret",
+        description: 'Webhooks carry Verbatim-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with this secret>, and Verbatim-Event-Id.',
+        tags: ['webhooks'],
+        response: { 200: S.WebhookSecret, ...S.errorResponses() },
+      },
+    },
+    async (request) => {
+      const secret = await getWebhookSecret(db, accountOf(request));
+      if (!secret) throw new AppError('not_found', 'account not found');
+      return { secret, signature_header: 'Verbatim-Signature', scheme: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">' };
+    },
+  );
+};
