@@ -48,6 +48,8 @@ export const CONSUMERS = {
   'billing--transcription-completed': { stream: 'TRANSCRIPTION_EVENTS', subject: 'transcription.completed.v1', maxDeliver: 10, ackWaitSeconds: 30 },
   'billing--transcription-failed': { stream: 'TRANSCRIPTION_EVENTS', subject: 'transcription.failed.v1', maxDeliver: 10, ackWaitSeconds: 30 },
   'feedback--transcription-completed': { stream: 'TRANSCRIPTION_EVENTS', subject: 'transcription.completed.v1', maxDeliver: 10, ackWaitSeconds: 30 },
+  'feedback--transcription-deleted': { stream: 'TRANSCRIPTION_EVENTS', subject: 'transcription.deleted.v1', maxDeliver: 10, ackWaitSeconds: 30 },
+  'feedback--media-deleted': { stream: 'MEDIA', subject: 'media.deleted.v1', maxDeliver: 10, ackWaitSeconds: 30 },
   'gateway--transcription-completed': { stream: 'TRANSCRIPTION_EVENTS', subject: 'transcription.completed.v1', maxDeliver: 10, ackWaitSeconds: 30 },
   'gateway--transcription-failed': { stream: 'TRANSCRIPTION_EVENTS', subject: 'transcription.failed.v1', maxDeliver: 10, ackWaitSeconds: 30 },
 } as const satisfies Record<string, ConsumerSpec>;
