@@ -25,7 +25,7 @@ import { feedback } from '@verbatim/proto';
 import { FeedbackRepository } from './adapters/feedback.repository.js';
 import { ObjectStore } from './adapters/object-store.js';
 import type { Config } from './config.js';
-import { transcriptionCompletedConsumer } from './events/transcription-completed.consumer.js';
+import { mediaDeletedConsumer, transcriptionCompletedConsumer, transcriptionDeletedConsumer } from './events/transcription.consumers.js';
 import { feedbackHandlers } from './grpc/feedback.handlers.js';
 import { registerFeedbackMetrics } from './metrics.js';
 import { CorrectionsService } from './services/corrections.service.js';
@@ -34,7 +34,7 @@ import { QualityService } from './services/quality.service.js';
 import { SnapshotsService } from './services/snapshots.service.js';
 
 export const SERVICE = 'feedback';
-export const OWNED_DURABLES: readonly DurableName[] = ['feedback--transcription-completed'];
+export const OWNED_DURABLES: readonly DurableName[] = ['feedback--transcription-completed', 'feedback--transcription-deleted', 'feedback--media-deleted'];
 const MIGRATIONS = join(__dirname, '..', 'migrations');
 
 export interface Deps {
@@ -78,7 +78,11 @@ export function build(config: Config, deps: Deps = {}): FeedbackApp {
       const exports = new ExportService(repo, store, logger, deps.now);
       const snapshots = new SnapshotsService(repo, store, logger);
 
-      const registrations = [transcriptionCompletedConsumer(snapshots, config.FEEDBACK_CONSUMER_CONCURRENCY)];
+      const registrations = [
+        transcriptionCompletedConsumer(snapshots, config.FEEDBACK_CONSUMER_CONCURRENCY),
+        transcriptionDeletedConsumer(snapshots),
+        mediaDeletedConsumer(snapshots),
+      ];
       checkRegistrations(OWNED_DURABLES, registrations as never);
 
       bus = await EventBus.connect({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, name: SERVICE, logger, metrics });
@@ -102,7 +106,7 @@ export function build(config: Config, deps: Deps = {}): FeedbackApp {
       grpc.health.setAll(true);
       relay = new OutboxRelay(pool, bus, logger);
       relay.start();
-      for (const r of registrations) await bus.consume(r);
+      for (const r of registrations) await bus.consume(r as never);
       logger.info({ grpcPort, opsPort: ops.port }, 'feedback service started');
       return { grpcPort, opsPort: ops.port };
     },

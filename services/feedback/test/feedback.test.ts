@@ -85,6 +85,16 @@ async function completeJob(spec: JobSpec, eventId = spec.job) {
   return waitFor(() => client.getCorrectedTranscript({ accountId: spec.account, jobId: spec.job, revision: 0 }));
 }
 
+/** Waits until the durable has acknowledged everything in its stream so far. */
+async function processed(durable: string, stream: string) {
+  const streamName = bus.names.stream(stream);
+  const last = (await bus.jsm.streams.info(streamName)).state.last_seq;
+  await waitFor(async () => {
+    const info = await bus.jsm.consumers.info(streamName, bus.names.durable(durable));
+    if (info.ack_floor.stream_seq < last && info.num_pending + info.num_ack_pending > 0) throw new Error('not yet');
+  });
+}
+
 const replace = (segmentId: number, wordIndex: number, word: string) => ({ segmentId, wordIndex, word });
 
 async function expectError(p: Promise<unknown>, kind: string, message?: RegExp) {
@@ -161,6 +171,24 @@ describe('machine transcript snapshot', () => {
     await completeJob(spec, 'job-snap-again');
     const list = await client.listRevisions({ accountId: 'acc-snap', jobId: 'job-snap' });
     expect(list.revisions.map((r) => r.revision)).toEqual([0]);
+  });
+
+  it('is forgotten when the transcript is deleted, and a replayed completion does not bring it back', async () => {
+    await bus.publish('transcription.deleted.v1', { jobId: 'job-snap', accountId: 'acc-snap' }, 'del-job-snap');
+    await waitFor(async () => {
+      const still = await client.listRevisions({ accountId: 'acc-snap', jobId: 'job-snap' }).then(
+        () => true,
+        () => false,
+      );
+      if (still) throw new Error('not yet');
+    });
+    await bus.publish(
+      'transcription.completed.v1',
+      { jobId: 'job-snap', accountId: 'acc-snap', transcriptKey: keys.transcript('acc-snap', 'job-snap'), model: { version: 'm-snap' } },
+      'job-snap-replayed',
+    );
+    await processed('feedback--transcription-completed', 'TRANSCRIPTION_EVENTS');
+    await expectError(client.listRevisions({ accountId: 'acc-snap', jobId: 'job-snap' }), 'not_found');
   });
 });
 
@@ -360,5 +388,12 @@ describe('export for retraining', () => {
       cohort: { setup: 'phone' },
     });
     expect(body).not.toContain('acc-out');
+  });
+
+  it('leaves out segments whose audio was deleted', async () => {
+    await bus.publish('media.deleted.v1', { mediaId: 'media-job-in', accountId: 'acc-in' }, 'del-media-job-in');
+    await processed('feedback--media-deleted', 'MEDIA');
+    const result = await client.exportDataset({ domain: 'export-dom' });
+    expect([result.segments, result.jobs]).toEqual([0n, 0n]);
   });
 });

@@ -126,9 +126,27 @@ export class FeedbackRepository {
     return withTransaction(this.pool, fn);
   }
 
-  async jobExists(jobId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('SELECT 1 FROM jobs WHERE job_id = $1', [jobId]);
+  /** True when the job was recorded, or deleted since (its tombstone). */
+  async jobKnown(jobId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('SELECT 1 FROM jobs WHERE job_id = $1 UNION ALL SELECT 1 FROM deleted_jobs WHERE job_id = $1', [jobId]);
     return !!rowCount;
+  }
+
+  /** Forgets everything about a deleted transcript and leaves a tombstone; false when already gone. */
+  async deleteJob(accountId: string, jobId: string): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      await tx.query('INSERT INTO deleted_jobs (job_id, account_id) VALUES ($1, $2) ON CONFLICT (job_id) DO NOTHING', [jobId, accountId]);
+      await tx.query('DELETE FROM cohorts WHERE job_id = $1 AND account_id = $2', [jobId, accountId]);
+      // Revisions, segments, quality, calibration and ratings go with the job (ON DELETE CASCADE).
+      const { rowCount } = await tx.query('DELETE FROM jobs WHERE job_id = $1 AND account_id = $2', [jobId, accountId]);
+      return !!rowCount;
+    });
+  }
+
+  /** The job's audio is gone: exports and the review queue stop linking to it. */
+  async markMediaDeleted(accountId: string, mediaId: string): Promise<number> {
+    const { rowCount } = await this.pool.query('UPDATE jobs SET media_deleted = true WHERE media_id = $1 AND account_id = $2 AND NOT media_deleted', [mediaId, accountId]);
+    return rowCount ?? 0;
   }
 
   async findJob(q: Queryable, accountId: string, jobId: string, forUpdate = false): Promise<JobRow | undefined> {
@@ -138,6 +156,8 @@ export class FeedbackRepository {
 
   /** Records the machine snapshot once; false when it was already recorded (a redelivery). */
   async insertSnapshot(tx: Queryable, job: NewJob, doc: TranscriptDoc, segments: SegmentRow[]): Promise<boolean> {
+    const tomb = await tx.query('SELECT 1 FROM deleted_jobs WHERE job_id = $1', [job.jobId]);
+    if (tomb.rowCount) return false;
     const { rowCount } = await tx.query(
       `INSERT INTO jobs (job_id, account_id, media_id, model_name, model_version, domain, vocabulary, duration_seconds, word_count, mean_confidence, transcript_key, completed_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (job_id) DO NOTHING`,
@@ -334,7 +354,7 @@ export class FeedbackRepository {
       `WITH ranked AS (
          SELECT s.job_id, s.segment_id, s.start_s, s.end_s, s.confidence, s.min_word_confidence, s.text, j.account_id, j.media_id, j.model_version, j.domain,
            row_number() OVER (PARTITION BY j.account_id ORDER BY s.confidence, s.min_word_confidence, s.job_id, s.segment_id) AS rank
-         FROM segments s JOIN jobs j ON j.job_id = s.job_id WHERE s.word_count > 0${cond})
+         FROM segments s JOIN jobs j ON j.job_id = s.job_id WHERE s.word_count > 0 AND NOT j.media_deleted${cond})
        SELECT job_id AS "jobId", segment_id AS "segmentId", start_s AS "start", end_s AS "end", confidence, min_word_confidence AS "minWordConfidence", text,
          account_id AS "accountId", media_id AS "mediaId", model_version AS "modelVersion", domain
        FROM ranked WHERE rank <= $${params.length} ORDER BY rank, confidence, account_id LIMIT $${params.length}`,
@@ -356,7 +376,7 @@ export class FeedbackRepository {
        ranked AS (
          SELECT j.job_id, j.account_id, j.media_id, j.model_version, j.domain, j.duration_seconds, j.mean_confidence, agg.mean_score, agg.n, agg.latest_comment,
            row_number() OVER (PARTITION BY j.account_id ORDER BY agg.mean_score, agg.n DESC, j.job_id) AS rank
-         FROM agg JOIN jobs j ON j.job_id = agg.job_id WHERE true${cond})
+         FROM agg JOIN jobs j ON j.job_id = agg.job_id WHERE NOT j.media_deleted${cond})
        SELECT job_id AS "jobId", account_id AS "accountId", media_id AS "mediaId", model_version AS "modelVersion", domain, duration_seconds AS "durationSeconds",
          mean_confidence AS "meanConfidence", mean_score AS "meanScore", n AS ratings, coalesce(latest_comment, '') AS "latestComment"
        FROM ranked WHERE rank <= $${params.length} ORDER BY rank, mean_score, account_id LIMIT $${params.length}`,
@@ -380,7 +400,7 @@ export class FeedbackRepository {
        FROM job_quality q JOIN jobs j ON j.job_id = q.job_id
        LEFT JOIN consent k ON k.account_id = j.account_id
        LEFT JOIN cohorts c ON c.job_id = j.job_id AND c.account_id = j.account_id
-       WHERE coalesce(k.export_allowed, true) AND j.job_id > $1${cond}
+       WHERE coalesce(k.export_allowed, true) AND NOT j.media_deleted AND j.job_id > $1${cond}
        ORDER BY j.job_id LIMIT $${params.length}`,
       params,
     );

@@ -22,7 +22,8 @@ export class ObjectStore {
   }
 
   async putText(key: string, body: string, contentType: string): Promise<void> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
+    const bytes = Buffer.from(body, 'utf8');
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentLength: bytes.length, ContentType: contentType }));
   }
 
   async getText(key: string): Promise<string> {

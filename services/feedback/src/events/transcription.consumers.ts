@@ -1,4 +1,5 @@
-// transcription.completed.v1 -> the machine transcript snapshot (revision 0).
+// The events feedback consumes: a completed transcription becomes the machine snapshot
+// (revision 0); a deleted transcription or deleted audio removes or unlinks what feedback keeps.
 import type { ConsumerRegistration } from '@verbatim/common';
 import type { SnapshotsService } from '../services/snapshots.service.js';
 
@@ -10,4 +11,12 @@ export function transcriptionCompletedConsumer(snapshots: SnapshotsService, conc
       await snapshots.recordCompleted(payload);
     },
   };
+}
+
+export function transcriptionDeletedConsumer(snapshots: SnapshotsService): ConsumerRegistration<'transcription.deleted.v1'> {
+  return { durable: 'feedback--transcription-deleted', handle: (payload) => snapshots.recordDeleted(payload) };
+}
+
+export function mediaDeletedConsumer(snapshots: SnapshotsService): ConsumerRegistration<'media.deleted.v1'> {
+  return { durable: 'feedback--media-deleted', handle: (payload) => snapshots.recordMediaDeleted(payload) };
 }

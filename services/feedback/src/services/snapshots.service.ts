@@ -16,7 +16,7 @@ export class SnapshotsService {
 
   async recordCompleted(e: PayloadOf<'transcription.completed.v1'>): Promise<boolean> {
     if (!e.jobId || !e.accountId) throw new PoisonMessageError('transcription.completed.v1 without job or account id');
-    if (await this.repo.jobExists(e.jobId)) return false;
+    if (await this.repo.jobKnown(e.jobId)) return false;
     const key = e.transcriptKey || keys.transcript(e.accountId, e.jobId);
     let doc;
     try {
@@ -59,5 +59,16 @@ export class SnapshotsService {
     );
     if (inserted) this.logger.info({ jobId: e.jobId, modelVersion: model.version, domain: e.domain, segments: segments.length }, 'machine transcript recorded');
     return inserted;
+  }
+
+  async recordDeleted(e: PayloadOf<'transcription.deleted.v1'>): Promise<void> {
+    if (!e.jobId || !e.accountId) throw new PoisonMessageError('transcription.deleted.v1 without job or account id');
+    if (await this.repo.deleteJob(e.accountId, e.jobId)) this.logger.info({ jobId: e.jobId }, 'feedback for a deleted transcript removed');
+  }
+
+  async recordMediaDeleted(e: PayloadOf<'media.deleted.v1'>): Promise<void> {
+    if (!e.mediaId || !e.accountId) throw new PoisonMessageError('media.deleted.v1 without media or account id');
+    const jobs = await this.repo.markMediaDeleted(e.accountId, e.mediaId);
+    if (jobs) this.logger.info({ mediaId: e.mediaId, jobs }, 'audio deleted: jobs no longer exported or queued for review');
   }
 }
