@@ -1,12 +1,13 @@
 // Loading a model folder into a SpeechEngine: manifest and checksums first, then dispatch on the
 // model family. CTC models are built here; Whisper-family models live in ./whisper/.
-import { existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { OnnxAcousticModel } from './adapters/onnx.js';
 import { OnnxWorkerPool } from './adapters/onnx-workers.js';
 import { ModelLoadError, modelPath, readManifest, validateCtcManifest, verifyChecksums } from './adapters/model-files.js';
-import { ArpaModel } from './domain/arpa.js';
+import { ArpaBuilder, type ArpaModel } from './domain/arpa.js';
 import { CtcDecoder, DEFAULT_DECODER } from './domain/ctc-decoder.js';
 import { Lexicon, Tokenizer } from './domain/vocabulary.js';
 import { CtcEngine } from './ctc-engine.js';
@@ -107,7 +108,7 @@ export async function loadCtcDecoder(dir: string, m: CtcManifest, options: Engin
   let lm: ArpaModel | null = null;
   if (useLm && m.files.lm) {
     try {
-      lm = ArpaModel.parse(await readFile(modelPath(dir, m.files.lm), 'utf8'));
+      lm = await readArpa(modelPath(dir, m.files.lm));
     } catch (e) {
       throw new ModelLoadError(`Cannot load the language model ${m.files.lm} of ${m.name} ${m.version}: ${(e as Error).message}`);
     }
@@ -133,4 +134,12 @@ export async function loadCtcDecoder(dir: string, m: CtcManifest, options: Engin
   }, { lm, lexicon: lexicon?.root ?? null });
 
   return { decoder, tokenizer, lm, lexicon };
+}
+
+/** Read an ARPA file line by line (production LMs can be far larger than a string may be). */
+async function readArpa(path: string): Promise<ArpaModel> {
+  const b = new ArpaBuilder();
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  for await (const line of lines) b.line(line);
+  return b.build();
 }

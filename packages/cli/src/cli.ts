@@ -1,6 +1,7 @@
 // The `verbatim` command: decode a local file, load the engine, transcribe, print. Everything it
 // touches comes in through CliIo so tests run it in-process; main.ts only wires the process.
 import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import {
   AudioDecodeError, InvalidRequestError, ModelLoadError, decodeAudio, defaultModelDir, loadEngine, toSrt, toText, toVtt,
   type SpeechEngine, type Transcript,
@@ -15,6 +16,8 @@ export interface CliIo {
   /** Whether stderr is a terminal (progress redraws one line) or a log (a line per 10%). */
   stderrIsTty: boolean;
   signal?: AbortSignal;
+  /** Directory relative paths are resolved against (pnpm scripts run in the repo root). */
+  cwd?: string;
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -36,11 +39,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout('verbatim 0.1.0\n');
     return EXIT.ok;
   }
+  const at = (p: string) => resolve(io.cwd ?? process.cwd(), p);
+  const shown = cmd.file;
+  cmd = { ...cmd, file: at(cmd.file), ...(cmd.modelDir ? { modelDir: at(cmd.modelDir) } : {}), ...(cmd.output ? { output: at(cmd.output) } : {}) };
   try {
     return await transcribe(cmd, io);
   } catch (e) {
     if (e instanceof AudioDecodeError) {
-      io.stderr(`verbatim: ${cmd.file}: ${e.message}\n`);
+      io.stderr(`verbatim: ${shown}: ${e.message}\n`);
       return EXIT.badInput;
     }
     if (e instanceof ModelLoadError) {

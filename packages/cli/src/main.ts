@@ -11,6 +11,8 @@ runCli(process.argv.slice(2), {
   stderr: (s) => process.stderr.write(s),
   stderrIsTty: Boolean(process.stderr.isTTY),
   signal: controller.signal,
+  // `pnpm verbatim …` runs in the repository root; pnpm passes the caller's directory here.
+  cwd: process.env.INIT_CWD ?? process.cwd(),
 }).then(
   (code) => {
     process.exitCode = code;
