@@ -49,6 +49,15 @@ describe('gRPC server and client', () => {
       getBalance: async () => ({}),
       topUp: async () => ({}),
       getUsage: async () => ({}),
+      // Billing's other RPCs are not exercised here.
+      getStatement: async () => ({}),
+      createCheckoutSession: async () => ({}),
+      handleStripeWebhook: async () => ({}),
+      getMarginReport: async () => ({}),
+      setPrice: async () => ({}),
+      listPrices: async () => ({}),
+      setAccountPlan: async () => ({}),
+      verifyLedger: async () => ({}),
     });
     server.add(upload.UploadService, {
       upload: async (reqs) => {
