@@ -74,9 +74,9 @@ export function build(config: Config, deps: Deps = {}): FeedbackApp {
       const store = new ObjectStore(s3, config.S3_BUCKET);
       const quality = new QualityService(repo, config.FEEDBACK_COHORT_MIN_JOBS);
       const counters = registerFeedbackMetrics(metrics.registry, quality, config.FEEDBACK_METRICS_WINDOW_DAYS, logger);
-      const corrections = new CorrectionsService(repo, counters, logger);
-      const exports = new ExportService(repo, store, logger, deps.now);
       const snapshots = new SnapshotsService(repo, store, logger);
+      const corrections = new CorrectionsService(repo, counters, logger, (account, job) => snapshots.ensure(account, job));
+      const exports = new ExportService(repo, store, logger, deps.now);
 
       const registrations = [
         transcriptionCompletedConsumer(snapshots, config.FEEDBACK_CONSUMER_CONCURRENCY),

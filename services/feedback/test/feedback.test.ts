@@ -60,13 +60,16 @@ async function waitFor<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Stores the transcript where inference would, publishes the event, and waits for the snapshot. */
-async function completeJob(spec: JobSpec, eventId = spec.job) {
+async function storeTranscript(spec: JobSpec) {
   const s3c = createS3Client(s3.options);
   const key = keys.transcript(spec.account, spec.job);
   await s3c.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(transcriptJson(spec)), ContentType: 'application/json' }));
   s3c.destroy();
-  await bus.publish(
+  return key;
+}
+
+function publishCompleted(spec: JobSpec, key: string, eventId: string) {
+  return bus.publish(
     'transcription.completed.v1',
     {
       eventId,
@@ -82,6 +85,11 @@ async function completeJob(spec: JobSpec, eventId = spec.job) {
     },
     eventId,
   );
+}
+
+/** Stores the transcript where inference would, publishes the event, and waits for the snapshot. */
+async function completeJob(spec: JobSpec, eventId = spec.job) {
+  await publishCompleted(spec, await storeTranscript(spec), eventId);
   return waitFor(() => client.getCorrectedTranscript({ accountId: spec.account, jobId: spec.job, revision: 0 }));
 }
 
@@ -246,6 +254,24 @@ describe('corrections', () => {
     });
     await pool.end();
     expect(published).toBe(2);
+  });
+
+  it('are accepted before transcription.completed.v1 arrives, and measured again once it has', async () => {
+    const early: JobSpec = { ...spec, job: 'job-early', model: 'm-early', domain: 'early-dom' };
+    const key = await storeTranscript(early);
+    const rev1 = await client.submitCorrection({ accountId: 'acc-rev', jobId: 'job-early', userId: 'u1', baseRevision: 0, edits: [replace(0, 3, 'metformin'), replace(0, 4, '')] });
+    expect(rev1.revision).toBe(1);
+    expect(rev1.domainTerms).toBe(0); // the vocabulary is not known yet
+    await expectError(client.submitCorrection({ accountId: 'acc-rev', jobId: 'no-such-job', userId: 'u1', baseRevision: 0, edits: [replace(0, 0, 'x')] }), 'not_found');
+
+    await publishCompleted(early, key, 'job-early');
+    const quality = await waitFor(async () => {
+      const q = await client.getQuality({ domain: 'early-dom' });
+      if (!q.groups.length) throw new Error('not yet');
+      return q;
+    });
+    expect(quality.groups[0]).toMatchObject({ modelVersion: 'm-early', correctedJobs: 1n, domainTerms: 1n, domainTermErrors: 1n });
+    expect((await client.getCorrectedTranscript({ accountId: 'acc-rev', jobId: 'job-early' })).missedTerms).toEqual(['metformin']);
   });
 
   it('ratings take a score or a thumb, one per user', async () => {

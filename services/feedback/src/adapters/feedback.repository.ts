@@ -20,9 +20,11 @@ export interface JobRow {
   meanConfidence: number;
   completedAt: Date;
   latestRevision: number;
+  provisional: boolean;
 }
 
-export interface NewJob extends Omit<JobRow, 'latestRevision'> {
+export interface NewJob extends Omit<JobRow, 'latestRevision' | 'provisional'> {
+  provisional?: boolean;
   wordCount: number;
   transcriptKey: string;
 }
@@ -96,7 +98,7 @@ function jobColumns(alias = ''): string {
   const p = alias ? `${alias}.` : '';
   return `${p}job_id AS "jobId", ${p}account_id AS "accountId", ${p}media_id AS "mediaId", ${p}model_name AS "modelName",
   ${p}model_version AS "modelVersion", ${p}domain, ${p}vocabulary, ${p}duration_seconds AS "durationSeconds", ${p}mean_confidence AS "meanConfidence",
-  ${p}completed_at AS "completedAt", ${p}latest_revision AS "latestRevision"`;
+  ${p}completed_at AS "completedAt", ${p}latest_revision AS "latestRevision", ${p}provisional`;
 }
 
 const REVISION_COLUMNS = `job_id AS "jobId", revision, base_revision AS "baseRevision", user_id AS "userId", edits, edits_hash AS "editsHash",
@@ -126,10 +128,25 @@ export class FeedbackRepository {
     return withTransaction(this.pool, fn);
   }
 
-  /** True when the job was recorded, or deleted since (its tombstone). */
-  async jobKnown(jobId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('SELECT 1 FROM jobs WHERE job_id = $1 UNION ALL SELECT 1 FROM deleted_jobs WHERE job_id = $1', [jobId]);
-    return !!rowCount;
+  /** The job as recorded under any account (events are trusted), and whether it was deleted. */
+  async jobState(jobId: string): Promise<{ job?: JobRow; deleted: boolean }> {
+    const [jobs, tomb] = await Promise.all([
+      this.pool.query<JobRow>(`SELECT ${jobColumns()} FROM jobs WHERE job_id = $1`, [jobId]),
+      this.pool.query('SELECT 1 FROM deleted_jobs WHERE job_id = $1', [jobId]),
+    ]);
+    return { job: jobs.rows[0], deleted: !!tomb.rowCount };
+  }
+
+  /** Fills a provisional snapshot in from the completion event; undefined when it is not provisional. */
+  async completeProvisional(tx: Queryable, job: NewJob): Promise<JobRow | undefined> {
+    const { rows } = await tx.query<JobRow>(
+      `UPDATE jobs SET media_id = $3, model_name = coalesce(nullif($4, ''), model_name), model_version = coalesce(nullif($5, ''), model_version), domain = $6,
+         vocabulary = $7, duration_seconds = $8, word_count = $9, mean_confidence = $10, transcript_key = $11, completed_at = $12, provisional = false
+       WHERE job_id = $1 AND account_id = $2 AND provisional
+       RETURNING ${jobColumns()}`,
+      [job.jobId, job.accountId, job.mediaId, job.modelName, job.modelVersion, job.domain, job.vocabulary, job.durationSeconds, job.wordCount, job.meanConfidence, job.transcriptKey, job.completedAt],
+    );
+    return rows[0];
   }
 
   /** Forgets everything about a deleted transcript and leaves a tombstone; false when already gone. */
@@ -159,9 +176,9 @@ export class FeedbackRepository {
     const tomb = await tx.query('SELECT 1 FROM deleted_jobs WHERE job_id = $1', [job.jobId]);
     if (tomb.rowCount) return false;
     const { rowCount } = await tx.query(
-      `INSERT INTO jobs (job_id, account_id, media_id, model_name, model_version, domain, vocabulary, duration_seconds, word_count, mean_confidence, transcript_key, completed_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (job_id) DO NOTHING`,
-      [job.jobId, job.accountId, job.mediaId, job.modelName, job.modelVersion, job.domain, job.vocabulary, job.durationSeconds, job.wordCount, job.meanConfidence, job.transcriptKey, job.completedAt],
+      `INSERT INTO jobs (job_id, account_id, media_id, model_name, model_version, domain, vocabulary, duration_seconds, word_count, mean_confidence, transcript_key, completed_at, provisional)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT (job_id) DO NOTHING`,
+      [job.jobId, job.accountId, job.mediaId, job.modelName, job.modelVersion, job.domain, job.vocabulary, job.durationSeconds, job.wordCount, job.meanConfidence, job.transcriptKey, job.completedAt, job.provisional ?? false],
     );
     if (!rowCount) return false;
     await tx.query('INSERT INTO revisions (job_id, revision, transcript) VALUES ($1, 0, $2)', [job.jobId, JSON.stringify(doc)]);
@@ -202,17 +219,30 @@ export class FeedbackRepository {
     );
     const createdAt = rows[0]!.createdAt;
     await tx.query('UPDATE jobs SET latest_revision = $2 WHERE job_id = $1', [r.jobId, r.revision]);
+    await this.saveAccuracy(tx, r.jobId, r.revision, accuracy, createdAt);
+    return createdAt;
+  }
+
+  /** The measured accuracy of the job's latest revision, replacing what was measured before. */
+  async saveAccuracy(tx: Queryable, jobId: string, revision: number, accuracy: Accuracy, measuredAt: Date): Promise<void> {
     await tx.query(
       `INSERT INTO job_quality (job_id, revision, reference_words, substitutions, deletions, insertions, reference_chars, char_errors, domain_terms, domain_term_errors, measured_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
        ON CONFLICT (job_id) DO UPDATE SET revision = EXCLUDED.revision, reference_words = EXCLUDED.reference_words, substitutions = EXCLUDED.substitutions,
          deletions = EXCLUDED.deletions, insertions = EXCLUDED.insertions, reference_chars = EXCLUDED.reference_chars, char_errors = EXCLUDED.char_errors,
          domain_terms = EXCLUDED.domain_terms, domain_term_errors = EXCLUDED.domain_term_errors, measured_at = EXCLUDED.measured_at`,
-      [r.jobId, r.revision, accuracy.referenceWords, accuracy.substitutions, accuracy.deletions, accuracy.insertions, accuracy.referenceChars, accuracy.charErrors, accuracy.domainTerms, accuracy.domainTermErrors, createdAt],
+      [jobId, revision, accuracy.referenceWords, accuracy.substitutions, accuracy.deletions, accuracy.insertions, accuracy.referenceChars, accuracy.charErrors, accuracy.domainTerms, accuracy.domainTermErrors, measuredAt],
     );
-    await tx.query('DELETE FROM job_calibration WHERE job_id = $1', [r.jobId]);
+    await tx.query('UPDATE revisions SET domain_terms = $3, domain_term_errors = $4, missed_terms = $5 WHERE job_id = $1 AND revision = $2', [
+      jobId,
+      revision,
+      accuracy.domainTerms,
+      accuracy.domainTermErrors,
+      accuracy.missedTerms,
+    ]);
+    await tx.query('DELETE FROM job_calibration WHERE job_id = $1', [jobId]);
     if (accuracy.calibration.length) {
-      const params: unknown[] = [r.jobId];
+      const params: unknown[] = [jobId];
       const values = accuracy.calibration.map((b: BucketCount) => {
         params.push(b.bucket, b.words, b.correct, b.confidenceSum);
         const i = params.length - 4;
@@ -220,7 +250,6 @@ export class FeedbackRepository {
       });
       await tx.query(`INSERT INTO job_calibration (job_id, bucket, words, correct, confidence_sum) VALUES ${values.join(', ')}`, params);
     }
-    return createdAt;
   }
 
   /** Inserts or replaces the user's rating; `changed` is false when it was already exactly this. */

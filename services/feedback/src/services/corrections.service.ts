@@ -23,6 +23,8 @@ export class CorrectionsService {
     private readonly repo: FeedbackRepository,
     private readonly counters: FeedbackCounters,
     private readonly logger: Logger,
+    /** Takes the snapshot on demand when feedback arrives before transcription.completed.v1. */
+    private readonly ensureSnapshot: (accountId: string, jobId: string) => Promise<void> = async () => undefined,
   ) {}
 
   async submitRating(r: { accountId: string; jobId: string; userId: string; score: number; thumb: Thumb; comment: string }): Promise<RatingRow> {
@@ -32,6 +34,7 @@ export class CorrectionsService {
     if (!score && r.thumb) score = r.thumb === 'up' ? 5 : 1;
     if (!Number.isInteger(score) || score < 1 || score > 5) throw errors.invalid('score must be 1 to 5 (or give a thumb up or down)');
     if (r.comment.length > 4000) throw errors.invalid('comment may be at most 4000 characters');
+    await this.ensureSnapshot(r.accountId, r.jobId);
     const { row, changed, job } = await this.repo.transaction(async (tx) => {
       const job = await this.repo.findJob(tx, r.accountId, r.jobId);
       if (!job) throw errors.notFound('transcript');
@@ -52,6 +55,7 @@ export class CorrectionsService {
     required(r.accountId, 'account_id');
     required(r.jobId, 'job_id');
     if (!Number.isInteger(r.baseRevision) || r.baseRevision < 0) throw errors.invalid('base_revision must be 0 or more');
+    await this.ensureSnapshot(r.accountId, r.jobId);
     const editsHash = createHash('sha256').update(JSON.stringify(r.edits.map((e) => [e.segmentId, e.wordIndex, e.op, e.word]))).digest('hex');
     const { revision, created } = await this.repo.transaction(async (tx) => {
       // Locking the job serialises corrections of one transcript: the stale-base check is exact.
