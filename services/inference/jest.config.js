@@ -1,0 +1,1 @@
+module.exports = require('@verbatim/jest-config')(__dirname);
