@@ -64,7 +64,10 @@ export function build(config: Config, deps: Deps = {}): FeedbackApp {
   return {
     metrics,
     async start() {
-      if (config.DATABASE_ENSURE) await ensureDatabase(config.DATABASE_URL);
+      if (config.DATABASE_ENSURE) {
+        // Local convenience only: a provisioned database (or a user without CREATEDB) is fine.
+        await ensureDatabase(config.DATABASE_URL).catch((e: unknown) => logger.warn({ err: e }, 'could not ensure the database exists; assuming it is provisioned'));
+      }
       pool = createPool({ connectionString: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, applicationName: SERVICE });
       await migrate(pool, config.DATABASE_SCHEMA, MIGRATIONS);
       s3 =
@@ -76,7 +79,7 @@ export function build(config: Config, deps: Deps = {}): FeedbackApp {
       const counters = registerFeedbackMetrics(metrics.registry, quality, config.FEEDBACK_METRICS_WINDOW_DAYS, logger);
       const snapshots = new SnapshotsService(repo, store, logger);
       const corrections = new CorrectionsService(repo, counters, logger, (account, job) => snapshots.ensure(account, job));
-      const exports = new ExportService(repo, store, logger, deps.now);
+      const exporter = new ExportService(repo, store, logger, deps.now);
 
       const registrations = [
         transcriptionCompletedConsumer(snapshots, config.FEEDBACK_CONSUMER_CONCURRENCY),
@@ -88,7 +91,7 @@ export function build(config: Config, deps: Deps = {}): FeedbackApp {
       bus = await EventBus.connect({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, name: SERVICE, logger, metrics });
       await bus.declare({ replicas: config.NATS_STREAM_REPLICAS, consumers: OWNED_DURABLES });
 
-      grpc = new GrpcServer({ logger, metrics }).add(feedback.FeedbackService, feedbackHandlers({ corrections, quality, exports }));
+      grpc = new GrpcServer({ logger, metrics }).add(feedback.FeedbackService, feedbackHandlers({ corrections, quality, exports: exporter }));
       const grpcPort = await grpc.listen(`${config.GRPC_HOST}:${config.GRPC_PORT}`);
       const b = bus;
       ops = await startOpsServer({
