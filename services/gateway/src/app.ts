@@ -66,7 +66,6 @@ export async function buildHttpApp(config: Config, deps: GatewayDeps, isDraining
   const { logger, metrics, db, clients } = deps;
   const app = Fastify({
     loggerInstance: logger,
-    disableRequestLogging: true,
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
@@ -80,9 +79,6 @@ export async function buildHttpApp(config: Config, deps: GatewayDeps, isDraining
 
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpServerDuration.labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode)).observe(reply.elapsedTime / 1000);
-    if (reply.statusCode >= 500 || !/^\/(healthz|readyz|metrics)$/.test(request.url)) {
-      request.log.info({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-    }
   });
 
   await app.register(swagger, {
@@ -96,9 +92,11 @@ export async function buildHttpApp(config: Config, deps: GatewayDeps, isDraining
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  // Ops endpoints: outside /v1, no authentication, hidden from the API document.
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+  // Ops endpoints: outside /v1, no authentication, hidden from the API document, and quiet in the
+  // log (probes call them every few seconds).
+  const ops = { schema: { hide: true }, logLevel: 'warn' as const };
+  app.get('/healthz', ops, async () => ({ status: 'ok' }));
+  app.get('/readyz', ops, async (_request, reply) => {
     if (isDraining()) return reply.status(503).send({ status: 'draining' });
     const checks: Record<string, () => Promise<void>> = {
       postgres: async () => void (await db.query('SELECT 1')),
@@ -117,7 +115,7 @@ export async function buildHttpApp(config: Config, deps: GatewayDeps, isDraining
     const ok = Object.values(results).every((v) => v === 'ok');
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks: results });
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', ops, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   const transcriptions = new TranscriptionService({
     clients,

@@ -8,7 +8,7 @@ import { createClient, createPool, migrate, runMain, type Pool } from '@verbatim
 import { billing } from '@verbatim/proto';
 import { checkApiKey, createAccountWithKey } from './adapters/accounts.repository.js';
 import { MIGRATIONS_DIR } from './app.js';
-import { loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
 
 export { createAccountWithKey };
 
@@ -47,32 +47,38 @@ export async function ensureLocalKey(db: Pool, options: BootstrapOptions): Promi
   return { apiKey: created.apiKey, accountId: created.account.id, created: true };
 }
 
+/** Migrations, the local account and key, and its signup credit. */
+export async function bootstrap(config: Config, options: BootstrapOptions): Promise<{ apiKey: string; accountId: string; created: boolean }> {
+  const db = createPool({ connectionString: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, applicationName: 'gateway-bootstrap', max: 2 });
+  try {
+    await migrate(db, config.DATABASE_SCHEMA, MIGRATIONS_DIR);
+    const result = await ensureLocalKey(db, options);
+    if (config.SIGNUP_CREDIT_MICROS > 0) {
+      const client = createClient(billing.BillingService, config.BILLING_ADDR, { deadlineMs: config.GRPC_DEADLINE_MS });
+      try {
+        // Local start-up may run this before billing listens: wait for it rather than fail.
+        await client.waitForReady(60_000);
+        await client.topUp({
+          accountId: result.accountId,
+          amount: { micros: BigInt(config.SIGNUP_CREDIT_MICROS), currency: 'USD' },
+          idempotencyKey: `signup:${result.accountId}`,
+          note: 'signup credit',
+        });
+      } finally {
+        client.close();
+      }
+    }
+    return result;
+  } finally {
+    await db.end();
+  }
+}
+
 if (require.main === module) {
   runMain(undefined, async () => {
-    const config = loadConfig();
     const options = parseArgs(process.argv.slice(2));
-    const db = createPool({ connectionString: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, applicationName: 'gateway-bootstrap', max: 2 });
-    try {
-      await migrate(db, config.DATABASE_SCHEMA, MIGRATIONS_DIR);
-      const { apiKey, accountId, created } = await ensureLocalKey(db, options);
-      if (config.SIGNUP_CREDIT_MICROS > 0) {
-        const client = createClient(billing.BillingService, config.BILLING_ADDR, { deadlineMs: config.GRPC_DEADLINE_MS });
-        try {
-          await client.waitForReady(60_000);
-          await client.topUp({
-            accountId,
-            amount: { micros: BigInt(config.SIGNUP_CREDIT_MICROS), currency: 'USD' },
-            idempotencyKey: `signup:${accountId}`,
-            note: 'signup credit',
-          });
-        } finally {
-          client.close();
-        }
-      }
-      console.error(`${created ? 'created' : 'reusing'} account ${accountId}; API key written to ${options.keyFile}`);
-      process.stdout.write(`${apiKey}\n`);
-    } finally {
-      await db.end();
-    }
+    const { apiKey, accountId, created } = await bootstrap(loadConfig(), options);
+    console.error(`${created ? 'created' : 'reusing'} account ${accountId}; API key written to ${options.keyFile}`);
+    process.stdout.write(`${apiKey}\n`);
   });
 }

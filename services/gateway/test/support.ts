@@ -39,6 +39,8 @@ export class Fakes {
   pricePerMinuteMicros = 6_000;
   /** GetJob calls before a created job completes by itself (null: it never does). */
   autoCompleteAfterPolls: number | null = null;
+  /** Queued jobs fail with this reason when polled (null: they do not). */
+  failJobsWith: string | null = null;
   feedbackDown = false;
   private server!: GrpcServer;
   address = '';
@@ -156,6 +158,7 @@ export class Fakes {
         getJob: async (req: inference.GetJobRequest) => {
           this.record('GetJob', req);
           const j = this.ownJob(req.accountId, req.jobId);
+          if (this.failJobsWith && j.job.status === inference.JobStatus.QUEUED) this.failJob(req.jobId, this.failJobsWith);
           if (this.autoCompleteAfterPolls !== null && j.job.status === inference.JobStatus.QUEUED) {
             if (this.count('GetJob') >= this.autoCompleteAfterPolls) this.completeJob(req.jobId);
           }

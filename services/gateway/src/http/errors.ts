@@ -60,7 +60,7 @@ export function describeError(err: unknown, request: FastifyRequest): { status: 
     const message = publicMessages.has(e) || publicMessages.has(err as Error) ? e.message : (GENERIC_5XX[e.kind] ?? 'internal error');
     return { status, kind: e.kind, message };
   }
-  request.log.info({ kind: e.kind, status, msg: e.message }, 'request refused');
+  request.log.info({ kind: e.kind, status, reason: e.message }, 'request refused');
   return { status, kind: e.kind, message: e.message };
 }
 
