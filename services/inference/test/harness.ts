@@ -40,7 +40,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}, setup?: (h: Pick<Harness, 'put' | 's3' | 'bucket'>) => Promise<void>): Promise<Harness> {
+export interface Faults {
+  /** Called before each S3 command the service sends; throw to simulate an outage. */
+  beforeS3Send?: (command: { constructor: { name: string }; input: unknown }) => void;
+}
+
+export async function startHarness(
+  env: Record<string, string> = {},
+  setup?: (h: Pick<Harness, 'put' | 's3' | 'bucket'>) => Promise<void>,
+  faults: Faults = {},
+): Promise<Harness> {
   await ensureDatabase(localServices.databaseUrl);
   const schema = uniqueName('inference');
   const namespace = uniqueName('inf');
@@ -69,7 +78,19 @@ export async function startHarness(env: Record<string, string> = {}, setup?: (h:
     DRAIN_GRACE_MS: '0',
     ...env,
   });
-  const app = build(config, { logger: createLogger('inference', config.LOG_LEVEL), s3 });
+  // The service's view of S3 passes through the fault hook; the test's own client does not.
+  const serviceS3 = new Proxy(s3, {
+    get(target, prop, receiver) {
+      if (prop === 'send') {
+        return (command: Parameters<S3Client['send']>[0], options?: Parameters<S3Client['send']>[1]) => {
+          faults.beforeS3Send?.(command as never);
+          return target.send(command as never, options);
+        };
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+  const app = build(config, { logger: createLogger('inference', config.LOG_LEVEL), s3: serviceS3 });
   await app.start();
   const client = createClient(inference.InferenceService, `127.0.0.1:${app.grpcPort}`, { deadlineMs: 20_000 });
   const pool = createPool({ connectionString: localServices.databaseUrl, schema, max: 2 });

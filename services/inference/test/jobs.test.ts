@@ -15,6 +15,7 @@ const OTHER = 'acct-b';
 const MAX_ATTEMPTS = 3;
 
 let h: Harness;
+const flaked = new Set<string>();
 
 beforeAll(async () => {
   h = await startHarness(
@@ -27,14 +28,24 @@ beforeAll(async () => {
       MAX_ATTEMPTS: String(MAX_ATTEMPTS),
     },
     ({ put }) => uploadFolder(put, TINY_MODEL_DIR, 'models/tiny-ctc/0.0.1'),
+    {
+      beforeS3Send: (command) => {
+        const key = (command.input as { Key?: string }).Key ?? '';
+        if (command.constructor.name !== 'GetObjectCommand') return;
+        if (key.includes('/broken-') || (key.includes('/flaky-') && !flaked.has(key))) {
+          flaked.add(key);
+          throw Object.assign(new Error('simulated object store outage'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+        }
+      },
+    },
   );
 });
 afterAll(async () => {
   await h?.close();
 });
 
-async function upload(account: string, audio: Buffer | string): Promise<{ mediaId: string; storageKey: string }> {
-  const mediaId = randomUUID();
+async function upload(account: string, audio: Buffer | string, prefix = ''): Promise<{ mediaId: string; storageKey: string }> {
+  const mediaId = `${prefix}${randomUUID()}`;
   const storageKey = keys.audio(account, mediaId);
   await h.put(storageKey, audio);
   return { mediaId, storageKey };
@@ -153,6 +164,16 @@ describe('inference service', () => {
     const job = await finished(ACCOUNT, created.id);
     expect(job.status).toBe(JobStatus.FAILED);
     expect(job.failureReason).toMatch(/no longer available/);
+  });
+
+  it('retries a transient fault with back-off, and fails the job once its attempts are used up', async () => {
+    const flaky = await createJob(ACCOUNT, await upload(ACCOUNT, SPEECH, 'flaky-'));
+    const broken = await createJob(ACCOUNT, await upload(ACCOUNT, SPEECH, 'broken-'));
+    const [a, b] = await Promise.all([finished(ACCOUNT, flaky.id), finished(ACCOUNT, broken.id)]);
+    expect(a.status).toBe(JobStatus.COMPLETED);
+    expect(a.attempts).toBe(2);
+    expect(b.status).toBe(JobStatus.FAILED);
+    expect(b.failureReason).toBe(`transcription failed after ${MAX_ATTEMPTS} attempts; our team has been alerted`);
   });
 
   it("never shows one account's job to another", async () => {
