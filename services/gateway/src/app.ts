@@ -19,6 +19,7 @@ import {
   type Pool,
 } from '@verbatim/common';
 import { health } from '@verbatim/proto';
+import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { closeClients, createClients, type Clients } from './adapters/clients.js';
 import { SafeHttp } from './adapters/safe-http.js';
@@ -86,7 +87,7 @@ export async function buildHttpApp(config: Config, deps: GatewayDeps, isDraining
       openapi: '3.0.3',
       info: { title: 'Verbatim API', version: '1.0.0', description: 'Domain-specific speech transcription: upload audio, get time-aligned, editable transcripts.' },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'vb_<prefix>_<secret>' } } },
-      tags: [{ name: 'transcripts' }, { name: 'openai' }, { name: 'billing' }, { name: 'feedback' }, { name: 'webhooks' }],
+      tags: [{ name: 'transcripts' }, { name: 'openai' }, { name: 'billing' }, { name: 'feedback' }, { name: 'webhooks' }, { name: 'keys' }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
@@ -94,9 +95,9 @@ export async function buildHttpApp(config: Config, deps: GatewayDeps, isDraining
 
   // Ops endpoints: outside /v1, no authentication, hidden from the API document, and quiet in the
   // log (probes call them every few seconds).
-  const ops = { schema: { hide: true }, logLevel: 'warn' as const };
-  app.get('/healthz', ops, async () => ({ status: 'ok' }));
-  app.get('/readyz', ops, async (_request, reply) => {
+  const ops = (response: Record<number, unknown>) => ({ schema: { hide: true, response }, logLevel: 'warn' as const });
+  app.get('/healthz', ops({ 200: S.Health }), async () => ({ status: 'ok' }));
+  app.get('/readyz', ops({ 200: S.Readiness, 503: S.Readiness }), async (_request, reply) => {
     if (isDraining()) return reply.status(503).send({ status: 'draining' });
     const checks: Record<string, () => Promise<void>> = {
       postgres: async () => void (await db.query('SELECT 1')),
@@ -115,7 +116,7 @@ export async function buildHttpApp(config: Config, deps: GatewayDeps, isDraining
     const ok = Object.values(results).every((v) => v === 'ok');
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks: results });
   });
-  app.get('/metrics', ops, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', ops({ 200: Type.String() }), async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   const transcriptions = new TranscriptionService({
     clients,

@@ -306,7 +306,7 @@ describe('billing and account', () => {
     const bal = await inject({ method: 'GET', url: '/v1/billing/balance', headers: alice.auth });
     expect(bal.json()).toMatchObject({ available: { micros: 10_000_000, currency: 'USD', amount: '10.00' }, plan: 'prepaid' });
     const usage = await inject({ method: 'GET', url: '/v1/billing/usage?month=2026-11', headers: alice.auth });
-    expect(usage.json()).toMatchObject({ month: '2026-11', audio_seconds: 120, charged: { micros: 12_000, amount: '0.01' }, lines: [{ job_id: 'j1', at: '2026-11-02T10:00:00.000Z' }] });
+    expect(usage.json()).toMatchObject({ month: '2026-11', jobs: 1, charged_usd: 0.012, audio_seconds: 120, charged: { micros: 12_000, amount: '0.01' }, lines: [{ job_id: 'j1', at: '2026-11-02T10:00:00.000Z' }] });
     expect((await inject({ method: 'GET', url: '/v1/billing/usage?month=2026-13', headers: alice.auth })).statusCode).toBe(400);
   });
 
@@ -315,6 +315,35 @@ describe('billing and account', () => {
     expect(res.json().secret).toMatch(/^whsec_/);
     const other = await inject({ method: 'GET', url: '/v1/webhooks/secret', headers: bob.auth });
     expect(other.json().secret).not.toBe(res.json().secret);
+  });
+});
+
+describe('API keys', () => {
+  it('creates, lists (without secrets) and revokes keys of the own account only', async () => {
+    const created = await inject({ method: 'POST', url: '/v1/api-keys', headers: alice.auth, payload: { name: 'ci' } });
+    expect(created.statusCode).toBe(201);
+    const key = created.json();
+    expect(key.key).toMatch(/^vb_[0-9a-f]{12}_[0-9a-f]{64}$/);
+    expect(key.key).toContain(key.prefix);
+    const list = (await inject({ method: 'GET', url: '/v1/api-keys', headers: alice.auth })).json().data;
+    expect(list.find((k: { id: string }) => k.id === key.id)).toEqual({ id: key.id, name: 'ci', prefix: key.prefix, created_at: key.created_at, last_used_at: null });
+    expect(JSON.stringify(list)).not.toContain(key.key.slice(-64));
+    expect((await inject({ method: 'DELETE', url: `/v1/api-keys/${key.id}`, headers: bob.auth })).statusCode).toBe(404);
+    expect((await inject({ method: 'DELETE', url: `/v1/api-keys/${key.id}`, headers: alice.auth })).statusCode).toBe(204);
+    expect((await inject({ method: 'GET', url: '/v1/transcripts', headers: { authorization: `Bearer ${key.key}` } })).statusCode).toBe(401);
+  });
+});
+
+describe('Idempotency-Key', () => {
+  it('answers a replay with the first job and uploads nothing new', async () => {
+    const headers = { ...alice.auth, 'idempotency-key': 'batch-7-file-1' };
+    const body = multipart({}, { filename: 'a.wav', content: fakeAudio(1000) });
+    const first = await inject({ method: 'POST', url: '/v1/transcripts', headers: { ...headers, ...body.headers }, payload: body.payload });
+    const uploads = t.fakes.uploads.length;
+    const again = await inject({ method: 'POST', url: '/v1/transcripts', headers: { ...headers, ...body.headers }, payload: body.payload });
+    expect(again.statusCode).toBe(202);
+    expect(again.json().id).toBe(first.json().id);
+    expect(t.fakes.uploads.length).toBe(uploads);
   });
 });
 

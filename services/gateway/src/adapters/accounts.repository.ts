@@ -85,3 +85,20 @@ export async function createUser(db: Queryable, accountId: string, email: string
   await db.query('INSERT INTO users (id, account_id, email, password_hash) VALUES ($1, $2, $3, $4)', [id, accountId, email, hashPassword(password)]);
   return id;
 }
+
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+/** The account's keys that still work (revoked ones are not shown). */
+export async function listApiKeys(db: Queryable, accountId: string): Promise<ApiKeyRow[]> {
+  const { rows } = await db.query<{ id: string; name: string; prefix: string; created_at: Date; last_used_at: Date | null }>(
+    'SELECT id, name, prefix, created_at, last_used_at FROM api_keys WHERE account_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC',
+    [accountId],
+  );
+  return rows.map((r) => ({ id: r.id, name: r.name, prefix: r.prefix, createdAt: r.created_at, lastUsedAt: r.last_used_at }));
+}

@@ -108,6 +108,10 @@ export const UsageQuery = Type.Object({ month: Type.Optional(Type.String({ patte
 
 export const Usage = Type.Object({
   month: Type.String(),
+  jobs: Type.Integer({ description: 'transcriptions charged this month' }),
+  charged_usd: Type.Number(),
+  balance_usd: Type.Union([Type.Number(), Type.Null()], { description: 'available credit now' }),
+  price_per_minute_usd: Type.Union([Type.Number(), Type.Null()]),
   audio_seconds: Type.Number(),
   charged: Money,
   lines: Type.Array(Type.Object({ job_id: Type.String(), audio_seconds: Type.Number(), charged: Money, at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]) })),
@@ -139,6 +143,20 @@ export const CorrectionBody = Type.Object(
 export const Correction = Type.Object({ job_id: Type.String(), revision: Type.Integer(), wer: Type.Number(), cer: Type.Number(), created_at: Type.Union([Type.String(), Type.Null()]) });
 
 export const WebhookSecret = Type.Object({ secret: Type.String(), signature_header: Type.String(), scheme: Type.String() });
+
+export const ApiKey = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  prefix: Type.String({ description: 'the public part of the key: vb_<prefix>_…' }),
+  created_at: Type.String({ format: 'date-time' }),
+  last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+export const CreatedApiKey = Type.Object({ ...ApiKey.properties, key: Type.String({ description: 'the full key; shown only once' }) });
+export const CreateApiKeyBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+export const KeyIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+export const Health = Type.Object({ status: Type.String() });
+export const Readiness = Type.Object({ status: Type.String(), checks: Type.Optional(Type.Record(Type.String(), Type.String())) });
 
 export const OpenAiError = Type.Object(
   { error: Type.Object({ message: Type.String(), type: Type.String(), param: Type.Union([Type.String(), Type.Null()]), code: Type.Union([Type.String(), Type.Null()]) }) },

@@ -1,9 +1,10 @@
 // Billing and feedback for the caller's account, proxied to the billing and feedback services,
 // and the account's webhook signing secret.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { AppError, errors } from '@verbatim/common';
 import type { billing } from '@verbatim/proto';
-import { getWebhookSecret } from '../adapters/accounts.repository.js';
+import { createApiKey, getWebhookSecret, listApiKeys, revokeApiKey } from '../adapters/accounts.repository.js';
 import { accountOf } from '../http/auth.js';
 import * as S from '../http/schemas.js';
 import { assertJobId } from '../services/transcriptions.service.js';
@@ -13,6 +14,10 @@ import type { RouteContext } from './context.js';
 function money(m: billing.Money | undefined) {
   const micros = Number(m?.micros ?? 0n);
   return { micros, currency: m?.currency || 'USD', amount: (micros / 1_000_000).toFixed(2) };
+}
+
+function keyView(k: { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null }) {
+  return { id: k.id, name: k.name, prefix: k.prefix, created_at: k.createdAt.toISOString(), last_used_at: k.lastUsedAt?.toISOString() ?? null };
 }
 
 function balanceView(b: billing.Balance) {
@@ -33,10 +38,15 @@ export const accountRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
     { schema: { summary: 'Usage and charges of one month', tags: ['billing'], querystring: S.UsageQuery, response: { 200: S.Usage, ...S.errorResponses() } } },
     async (request) => {
       const u = await clients.billing.getUsage({ accountId: accountOf(request), month: request.query.month ?? '' });
+      const charged = money(u.charged);
       return {
         month: u.month || request.query.month || new Date().toISOString().slice(0, 7),
+        jobs: new Set(u.lines.map((l) => l.jobId)).size,
+        charged_usd: charged.micros / 1_000_000,
+        balance_usd: u.balance ? money(u.balance.available).micros / 1_000_000 : null,
+        price_per_minute_usd: u.balance?.pricePerMinute ? money(u.balance.pricePerMinute).micros / 1_000_000 : null,
         audio_seconds: u.audioSeconds,
-        charged: money(u.charged),
+        charged,
         lines: u.lines.map((l) => ({ job_id: l.jobId, audio_seconds: l.audioSeconds, charged: money(l.charged), at: iso(l.at) ?? null })),
         balance: u.balance ? balanceView(u.balance) : null,
       };
@@ -88,6 +98,34 @@ export const accountRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
         edits: request.body.edits.map((e) => ({ segmentId: e.segment_id, wordIndex: e.word_index, word: e.word })),
       });
       return reply.code(201).send({ job_id: c.jobId || job.id, revision: c.revision, wer: c.wer, cer: c.cer, created_at: iso(c.createdAt) ?? null });
+    },
+  );
+
+  app.get(
+    '/v1/api-keys',
+    { schema: { summary: "The account's API keys (never their secrets)", tags: ['keys'], response: { 200: Type.Object({ data: Type.Array(S.ApiKey) }), ...S.errorResponses() } } },
+    async (request) => ({ data: (await listApiKeys(db, accountOf(request))).map(keyView) }),
+  );
+
+  app.post(
+    '/v1/api-keys',
+    { schema: { summary: 'Create an API key; the full key is returned once', tags: ['keys'], body: S.CreateApiKeyBody, response: { 201: S.CreatedApiKey, ...S.errorResponses() } } },
+    async (request, reply) => {
+      const accountId = accountOf(request);
+      const created = await createApiKey(db, accountId, request.body.name);
+      const row = (await listApiKeys(db, accountId)).find((k) => k.id === created.keyId)!;
+      return reply.code(201).send({ ...keyView(row), key: created.key });
+    },
+  );
+
+  app.delete(
+    '/v1/api-keys/:id',
+    { schema: { summary: 'Revoke an API key', tags: ['keys'], params: S.KeyIdParams, response: { 204: Type.Null({ description: 'revoked' }), ...S.errorResponses(404) } } },
+    async (request, reply) => {
+      const id = request.params.id;
+      const valid = /^[0-9a-f-]{36}$/i.test(id);
+      if (!valid || !(await revokeApiKey(db, accountOf(request), id))) throw errors.notFound('API key');
+      return reply.code(204).send(null);
     },
   );
 
