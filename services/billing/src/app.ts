@@ -46,7 +46,7 @@ export function build(config: BillingConfig, deps: BillingDeps = {}): BillingApp
       : config.STRIPE_SECRET_KEY && config.STRIPE_WEBHOOK_SECRET
         ? new StripePaymentProvider({ secretKey: config.STRIPE_SECRET_KEY, webhookSecret: config.STRIPE_WEBHOOK_SECRET })
         : undefined;
-  const billingMetrics = registerBillingMetrics(metrics, pool, logger);
+  const billingMetrics = registerBillingMetrics(metrics, pool, logger, { ledgerCheckMaxAgeMs: config.LEDGER_CHECK_MAX_AGE_SECONDS * 1000 });
   const service = new BillingService(
     pool,
     {

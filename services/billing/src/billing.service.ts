@@ -79,8 +79,9 @@ export class BillingService {
   async reserve(accountId: string, jobId: string, estimatedSeconds: number, domain: string): Promise<ReservationView> {
     requireId('account_id', accountId);
     requireId('job_id', jobId);
-    if (!Number.isFinite(estimatedSeconds) || estimatedSeconds <= 0 || estimatedSeconds > MAX_JOB_SECONDS) {
-      throw new AppError('invalid_argument', `estimated_seconds must be more than 0 and at most ${MAX_JOB_SECONDS}`);
+    // 0 (a duration the probe could not tell) holds the minimum charge; the charge settles the rest.
+    if (!Number.isFinite(estimatedSeconds) || estimatedSeconds < 0 || estimatedSeconds > MAX_JOB_SECONDS) {
+      throw new AppError('invalid_argument', `estimated_seconds must be between 0 and ${MAX_JOB_SECONDS}`);
     }
     return withTransaction(this.pool, async (tx) => {
       await repo.lockJob(tx, jobId);

@@ -28,6 +28,8 @@ export const billingEnv = z
     /** A reservation with no completion after this long is released by the sweeper. */
     RESERVATION_TTL_SECONDS: z.coerce.number().int().positive().default(24 * 3600),
     SWEEP_INTERVAL_SECONDS: z.coerce.number().int().positive().default(60),
+    /** The imbalance gauges reuse a ledger check younger than this (it scans the whole ledger). */
+    LEDGER_CHECK_MAX_AGE_SECONDS: z.coerce.number().int().nonnegative().default(60),
     CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
 
     STRIPE_SECRET_KEY: z.string().min(1).optional(),

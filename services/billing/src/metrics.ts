@@ -13,7 +13,7 @@ export interface BillingMetrics {
   reservations: Counter<'outcome'>;
 }
 
-export function registerBillingMetrics(metrics: Metrics, pool: Pool, logger: Logger): BillingMetrics {
+export function registerBillingMetrics(metrics: Metrics, pool: Pool, logger: Logger, options: { ledgerCheckMaxAgeMs: number }): BillingMetrics {
   const registers = [metrics.registry];
   // A failed read keeps the last value rather than failing the whole scrape.
   const safely = (what: string, fn: () => Promise<void>) => async () => {
@@ -24,11 +24,22 @@ export function registerBillingMetrics(metrics: Metrics, pool: Pool, logger: Log
     }
   };
   // Gauges of one scrape that read the same query share it (prom-client collects them concurrently).
-  const shared = <T>(read: () => Promise<T>) => {
+  // A result younger than maxAgeMs is reused: the ledger check scans every entry, and the
+  // database already refuses an unbalanced transaction at COMMIT.
+  const shared = <T>(read: () => Promise<T>, maxAgeMs = 0) => {
     let pending: Promise<T> | undefined;
-    return () => (pending ??= read().finally(() => (pending = undefined)));
+    let last: { at: number; value: T } | undefined;
+    return () => {
+      if (last && Date.now() - last.at < maxAgeMs) return Promise.resolve(last.value);
+      return (pending ??= read()
+        .then((value) => {
+          last = { at: Date.now(), value };
+          return value;
+        })
+        .finally(() => (pending = undefined)));
+    };
   };
-  const ledgerCheck = shared(() => reports.ledgerCheck(pool));
+  const ledgerCheck = shared(() => reports.ledgerCheck(pool), options.ledgerCheckMaxAgeMs);
   const reservations = shared(() => reports.reservationsOutstanding(pool));
 
   const mismatches: Gauge = new Gauge({

@@ -82,6 +82,16 @@ describe('credit', () => {
     expect(balance.reserved?.micros).toBe(1_200_000n);
   });
 
+  it('holds the minimum for a job of unknown length and refuses impossible estimates', async () => {
+    const account = newAccount();
+    await a.client.topUp({ accountId: account, amount: usd(1), idempotencyKey: 'k' });
+    expect((await a.client.reserve({ accountId: account, jobId: newJob(), estimatedSeconds: 0, domain: '' })).amount?.micros).toBe(50_000n);
+    for (const estimatedSeconds of [-1, Number.NaN, 8 * 24 * 3600]) {
+      expect((await rejection(a.client.reserve({ accountId: account, jobId: newJob(), estimatedSeconds, domain: '' }))).kind).toBe('invalid_argument');
+    }
+    expect((await rejection(a.client.reserve({ accountId: '', jobId: newJob(), estimatedSeconds: 1, domain: '' }))).kind).toBe('invalid_argument');
+  });
+
   it('never lets concurrent reservations overdraw the balance', async () => {
     const account = newAccount();
     await a.client.topUp({ accountId: account, amount: usd(1), idempotencyKey: 'k' });

@@ -40,6 +40,7 @@ export class Harness {
       COST_PER_CPU_SECOND_MICROS: '12.4',
       SWEEP_INTERVAL_SECONDS: '3600',
       CONSUMER_CONCURRENCY: '8',
+      LEDGER_CHECK_MAX_AGE_SECONDS: '0',
       ...this.env,
       ...extra,
     });
