@@ -274,6 +274,19 @@ describe('corrections', () => {
     expect((await client.getCorrectedTranscript({ accountId: 'acc-rev', jobId: 'job-early' })).missedTerms).toEqual(['metformin']);
   });
 
+  it('can be made from a full reference text', async () => {
+    const job: JobSpec = { account: 'acc-ref', job: 'job-ref', model: 'm-ref', domain: 'ref-dom', segments: [[['the', 0.9], ['patient', 0.9], ['takes', 0.8], ['met', 0.4], ['forming', 0.3]], [['twice', 0.9], ['a', 0.5], ['day', 0.6]]] };
+    await completeJob(job);
+    const reference = 'The patient takes metformin twice daily.';
+    const rev = await client.submitCorrection({ accountId: 'acc-ref', jobId: 'job-ref', userId: 'script', baseRevision: 0, referenceText: reference });
+    expect(rev.transcript?.text).toBe(reference);
+    expect(rev.transcript?.segments.map((s) => s.text)).toEqual(['The patient takes metformin', 'twice daily.']);
+    // met->metformin, +forming, a->daily, +day: 4 errors over 6 reference words.
+    expect(rev.wer).toBeCloseTo(4 / 6);
+    await expectError(client.submitCorrection({ accountId: 'acc-ref', jobId: 'job-ref', userId: 'script', baseRevision: 1, referenceText: reference }), 'invalid_argument', /already reads/);
+    await expectError(client.submitCorrection({ accountId: 'acc-ref', jobId: 'job-ref', userId: 'x', baseRevision: 1, referenceText: 'a', edits: [replace(0, 0, 'a')] }), 'invalid_argument', /either/);
+  });
+
   it('ratings take a score or a thumb, one per user', async () => {
     const r = await client.submitRating({ accountId: 'acc-rev', jobId: 'job-rev', userId: 'u1', thumb: feedback.Thumb.DOWN, comment: 'drug names wrong' });
     expect(r.score).toBe(1);

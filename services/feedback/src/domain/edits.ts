@@ -29,9 +29,9 @@ export class InvalidEdit extends Error {
 export const MAX_EDITS = 10_000;
 export const MAX_WORD_LENGTH = 200;
 
-export function applyEdits(base: TranscriptDoc, edits: readonly WordEditInput[]): { transcript: TranscriptDoc; applied: AppliedEdit[] } {
+export function applyEdits(base: TranscriptDoc, edits: readonly WordEditInput[], maxEdits = MAX_EDITS): { transcript: TranscriptDoc; applied: AppliedEdit[] } {
   if (!edits.length) throw new InvalidEdit('a correction needs at least one edit');
-  if (edits.length > MAX_EDITS) throw new InvalidEdit(`at most ${MAX_EDITS} edits per correction`);
+  if (edits.length > maxEdits) throw new InvalidEdit(`at most ${maxEdits} edits per correction`);
   const bySegment = new Map<number, WordEditInput[]>();
   const segIds = new Set(base.segments.map((s) => s.id));
   for (const e of edits) {

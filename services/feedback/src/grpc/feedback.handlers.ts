@@ -65,6 +65,7 @@ export function feedbackHandlers(s: { corrections: CorrectionsService; quality: 
           userId: req.userId,
           baseRevision: req.baseRevision,
           edits: req.edits.map((e) => ({ segmentId: e.segmentId, wordIndex: e.wordIndex, word: e.word, op: e.op === feedback.EditOp.INSERT ? 'insert' : 'replace' })),
+          referenceText: req.referenceText,
         }),
       ),
 

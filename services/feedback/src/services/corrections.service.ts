@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import type { FeedbackRepository, RatingRow, RevisionRow } from '../adapters/feedback.repository.js';
 import { measureAccuracy } from '../domain/accuracy.js';
 import { validateAttributes } from '../domain/cohorts.js';
-import { applyEdits, type WordEditInput } from '../domain/edits.js';
+import { InvalidEdit, applyEdits, type WordEditInput } from '../domain/edits.js';
+import { ReferenceTooLong, editsFromReference } from '../domain/reference-edits.js';
 import { asInvalid, required } from './errors.js';
 
 export interface FeedbackCounters {
@@ -17,6 +18,8 @@ export interface FeedbackCounters {
 }
 
 export type Thumb = '' | 'up' | 'down';
+
+const MAX_REFERENCE_CHARS = 2_000_000;
 
 export class CorrectionsService {
   constructor(
@@ -51,12 +54,17 @@ export class CorrectionsService {
     return row;
   }
 
-  async submitCorrection(r: { accountId: string; jobId: string; userId: string; baseRevision: number; edits: WordEditInput[] }): Promise<RevisionRow> {
+  async submitCorrection(r: { accountId: string; jobId: string; userId: string; baseRevision: number; edits: WordEditInput[]; referenceText?: string }): Promise<RevisionRow> {
     required(r.accountId, 'account_id');
     required(r.jobId, 'job_id');
     if (!Number.isInteger(r.baseRevision) || r.baseRevision < 0) throw errors.invalid('base_revision must be 0 or more');
+    const reference = r.referenceText?.trim() ?? '';
+    if (reference && r.edits.length) throw errors.invalid('send either edits or reference_text, not both');
+    if (reference.length > MAX_REFERENCE_CHARS) throw errors.invalid(`reference_text may be at most ${MAX_REFERENCE_CHARS} characters`);
     await this.ensureSnapshot(r.accountId, r.jobId);
-    const editsHash = createHash('sha256').update(JSON.stringify(r.edits.map((e) => [e.segmentId, e.wordIndex, e.op, e.word]))).digest('hex');
+    const editsHash = createHash('sha256')
+      .update(reference ? JSON.stringify(['reference', reference]) : JSON.stringify(r.edits.map((e) => [e.segmentId, e.wordIndex, e.op, e.word])))
+      .digest('hex');
     const { revision, created } = await this.repo.transaction(async (tx) => {
       // Locking the job serialises corrections of one transcript: the stale-base check is exact.
       const job = await this.repo.findJob(tx, r.accountId, r.jobId, true);
@@ -75,7 +83,18 @@ export class CorrectionsService {
       }
       const base = (await this.repo.getRevision(tx, job.jobId, r.baseRevision))!;
       const machine = r.baseRevision === 0 ? base : (await this.repo.getRevision(tx, job.jobId, 0))!;
-      const { transcript, applied } = asInvalid(() => applyEdits(base.transcript, r.edits));
+      const { transcript, applied } = asInvalid(() => {
+        if (!reference) return applyEdits(base.transcript, r.edits);
+        let edits: WordEditInput[];
+        try {
+          edits = editsFromReference(base.transcript, reference);
+        } catch (e) {
+          throw e instanceof ReferenceTooLong ? new InvalidEdit(e.message) : e;
+        }
+        if (!edits.length) throw new InvalidEdit(`revision ${r.baseRevision} already reads as the reference text`);
+        // Computed here, so not bounded like a request's edits.
+        return applyEdits(base.transcript, edits, Number.MAX_SAFE_INTEGER);
+      });
       const accuracy = measureAccuracy(machine.transcript, transcript, job.vocabulary);
       const row: Omit<RevisionRow, 'createdAt'> = {
         jobId: job.jobId,
