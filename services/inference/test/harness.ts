@@ -37,12 +37,14 @@ export interface Harness {
   observer: EventBus;
   put(key: string, body: Uint8Array | string): Promise<void>;
   events<S extends Subject>(subject: S): Promise<PayloadOf<S>[]>;
+  /** Stops the service (SIGTERM's path) and starts a new instance on the same schema, namespace and bucket. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface Faults {
-  /** Called before each S3 command the service sends; throw to simulate an outage. */
-  beforeS3Send?: (command: { constructor: { name: string }; input: unknown }) => void;
+  /** Called before each S3 command the service sends; throw (or reject) to simulate an outage, await to stall. */
+  beforeS3Send?: (command: { constructor: { name: string }; input: unknown }, options?: { abortSignal?: AbortSignal }) => void | Promise<void>;
 }
 
 export async function startHarness(
@@ -82,17 +84,18 @@ export async function startHarness(
   const serviceS3 = new Proxy(s3, {
     get(target, prop, receiver) {
       if (prop === 'send') {
-        return (command: Parameters<S3Client['send']>[0], options?: Parameters<S3Client['send']>[1]) => {
-          faults.beforeS3Send?.(command as never);
+        return async (command: Parameters<S3Client['send']>[0], options?: Parameters<S3Client['send']>[1]) => {
+          await faults.beforeS3Send?.(command as never, options as never);
           return target.send(command as never, options);
         };
       }
       return Reflect.get(target, prop, receiver);
     },
   });
-  const app = build(config, { logger: createLogger('inference', config.LOG_LEVEL), s3: serviceS3 });
+  const deps = { logger: createLogger('inference', config.LOG_LEVEL), s3: serviceS3 };
+  const app = build(config, deps);
   await app.start();
-  const client = createClient(inference.InferenceService, `127.0.0.1:${app.grpcPort}`, { deadlineMs: 20_000 });
+  const connect = (port: number) => createClient(inference.InferenceService, `127.0.0.1:${port}`, { deadlineMs: 20_000 });
   const pool = createPool({ connectionString: localServices.databaseUrl, schema, max: 2 });
   const observer = await EventBus.connect({ url: localServices.natsUrl, namespace, name: 'inference-test', logger: createLogger('test', 'silent') });
 
@@ -107,9 +110,9 @@ export async function startHarness(
     return out;
   };
 
-  return {
+  const h: Harness = {
     app,
-    client,
+    client: connect(app.grpcPort),
     s3,
     bucket,
     schema,
@@ -117,9 +120,16 @@ export async function startHarness(
     observer,
     put,
     events,
+    restart: async () => {
+      h.client.close();
+      await h.app.stop();
+      h.app = build(config, deps);
+      await h.app.start();
+      h.client = connect(h.app.grpcPort);
+    },
     close: async () => {
-      client.close();
-      await app.stop();
+      h.client.close();
+      await h.app.stop();
       await observer.destroyNamespace();
       await observer.close();
       await dropSchema(pool, schema);
@@ -128,6 +138,7 @@ export async function startHarness(
       await embedded.close();
     },
   };
+  return h;
 }
 
 /** Uploads a model folder under `prefix` (as a model store holds it). */

@@ -29,9 +29,15 @@ beforeAll(async () => {
     },
     ({ put }) => uploadFolder(put, TINY_MODEL_DIR, 'models/tiny-ctc/0.0.1'),
     {
-      beforeS3Send: (command) => {
+      beforeS3Send: async (command, options) => {
         const key = (command.input as { Key?: string }).Key ?? '';
         if (command.constructor.name !== 'GetObjectCommand') return;
+        if (key.includes('/slow-') && !flaked.has(key)) {
+          // The first read stalls until the worker gives up on it (shutdown).
+          flaked.add(key);
+          const signal = options?.abortSignal;
+          await new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+        }
         if (key.includes('/broken-') || (key.includes('/flaky-') && !flaked.has(key))) {
           flaked.add(key);
           throw Object.assign(new Error('simulated object store outage'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
@@ -294,6 +300,16 @@ describe('inference service', () => {
     }
     const it = h.client.streamCaptions(badFirst());
     expect(await kindOf((async () => { for await (const _ of it) void _; })())).toBe('invalid_argument');
+  });
+
+  it('hands a job in flight back on shutdown; the next instance finishes it', async () => {
+    const created = await createJob(ACCOUNT, await upload(ACCOUNT, SPEECH, 'slow-'));
+    await until(() => h.client.getJob({ accountId: ACCOUNT, jobId: created.id }), (j) => j.status === JobStatus.PROCESSING);
+    await h.restart();
+    const job = await finished(ACCOUNT, created.id);
+    expect(job.status).toBe(JobStatus.COMPLETED);
+    expect(job.attempts).toBe(2);
+    expect((await h.client.getTranscript({ accountId: ACCOUNT, jobId: created.id })).text).toBe('good morning the patient');
   });
 
   it('serves readiness and the domain metrics', async () => {
