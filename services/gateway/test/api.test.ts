@@ -146,6 +146,21 @@ describe('POST /v1/transcripts', () => {
     expect(long.statusCode).toBe(413);
   });
 
+  it('answers a refusal on the first chunk of a large file without waiting for the rest', async () => {
+    const big = Buffer.concat([Buffer.from('%PDF-1.7'), Buffer.alloc(900 * 1024)]);
+    const res = await upload(alice.auth, {}, big, 'slides.pdf');
+    expect(res.statusCode).toBe(415);
+    // The same connection's next request still works.
+    expect((await upload(alice.auth, {}, fakeAudio(1000))).statusCode).toBe(202);
+  });
+
+  it('over real HTTP, refusals of large uploads reach the client before it has sent everything', async () => {
+    const post = (b: ReturnType<typeof multipart>) => fetch(`http://127.0.0.1:${t.port}/v1/transcripts`, { method: 'POST', headers: { ...alice.auth, ...b.headers }, body: b.payload });
+    expect((await post(multipart({}, { filename: 'slides.pdf', content: Buffer.concat([Buffer.from('%PDF-1.7'), Buffer.alloc(900 * 1024)]) }))).status).toBe(415);
+    expect((await post(multipart({}, { filename: 'big.wav', content: fakeAudio(2 * 1024 * 1024) }))).status).toBe(413);
+    expect((await post(multipart({}, { filename: 'ok.wav', content: fakeAudio(1000) }))).status).toBe(202);
+  });
+
   it('413 when the file is over MAX_UPLOAD_BYTES, without creating a job', async () => {
     const jobs = t.fakes.jobs.size;
     const res = await upload(alice.auth, {}, fakeAudio(1024 * 1024 + 10));

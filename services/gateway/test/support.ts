@@ -96,6 +96,11 @@ export class Fakes {
           for await (const r of reqs) {
             if (r.part.case === 'metadata') meta = r.part.value;
             else if (r.part.case === 'chunk') {
+              // Like the real service: a format is refused on its first bytes, not after the whole file.
+              if (chunkSizes.length === 0 && Buffer.from(r.part.value.subarray(0, 5)).toString('latin1') === '%PDF-') {
+                this.uploads.push({ accountId: meta?.accountId ?? '', filename: meta?.filename ?? '', chunkSizes: [r.part.value.length], bytes: r.part.value.length });
+                throw new AppError('unsupported_media_type', 'unsupported audio format: the file looks like a PDF document');
+              }
               chunkSizes.push(r.part.value.length);
               if (head.length < 16) head = Buffer.concat([head, Buffer.from(r.part.value.subarray(0, 16))]);
             }
