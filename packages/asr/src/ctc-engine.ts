@@ -115,8 +115,10 @@ export class CtcEngine implements SpeechEngine {
   private async runBatch(pcm: Float32Array, batch: Span[], decoder: CtcDecoder, signal?: AbortSignal): Promise<DecodeResult[]> {
     const spf = this.parts.samplesPerFrame;
     const longest = Math.max(...batch.map((s) => s.end - s.start));
-    // Pad to whole frames so every segment's frames line up with the model's.
-    const width = Math.ceil(longest / spf) * spf;
+    // Pad to whole frames so every segment's frames line up with the model's, and to at least
+    // a quarter second: a front end's analysis window must fit (a stream's last chunk can be tiny).
+    const minimum = Math.round(this.info.sampleRate / 4);
+    const width = Math.ceil(Math.max(longest, minimum) / spf) * spf;
     const audio = new Float32Array(batch.length * width);
     batch.forEach((s, k) => audio.set(pcm.subarray(s.start, s.end), k * width));
     const out = await this.parts.acoustic.run(audio, batch.length, width);
