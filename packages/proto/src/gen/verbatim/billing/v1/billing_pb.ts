@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file verbatim/billing/v1/billing.proto.
  */
 export const file_verbatim_billing_v1_billing: GenFile = /*@__PURE__*/
-  fileDesc("CiF2ZXJiYXRpbS9iaWxsaW5nL3YxL2JpbGxpbmcucHJvdG8SE3ZlcmJhdGltLmJpbGxpbmcudjEiKQoFTW9uZXkSDgoGbWljcm9zGAEgASgDEhAKCGN1cnJlbmN5GAIgASgJIl8KDlJlc2VydmVSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSDgoGam9iX2lkGAIgASgJEhkKEWVzdGltYXRlZF9zZWNvbmRzGAMgASgBEg4KBmRvbWFpbhgEIAEoCSJECg5SZWxlYXNlUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiWAoLUmVzZXJ2YXRpb24SDgoGam9iX2lkGAEgASgJEioKBmFtb3VudBgCIAEoCzIaLnZlcmJhdGltLmJpbGxpbmcudjEuTW9uZXkSDQoFc3RhdGUYAyABKAkiJwoRR2V0QmFsYW5jZVJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCSK+AQoHQmFsYW5jZRISCgphY2NvdW50X2lkGAEgASgJEi0KCWF2YWlsYWJsZRgCIAEoCzIaLnZlcmJhdGltLmJpbGxpbmcudjEuTW9uZXkSLAoIcmVzZXJ2ZWQYAyABKAsyGi52ZXJiYXRpbS5iaWxsaW5nLnYxLk1vbmV5EgwKBHBsYW4YBCABKAkSNAoQcHJpY2VfcGVyX21pbnV0ZRgFIAEoCzIaLnZlcmJhdGltLmJpbGxpbmcudjEuTW9uZXkidQoMVG9wVXBSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSKgoGYW1vdW50GAIgASgLMhoudmVyYmF0aW0uYmlsbGluZy52MS5Nb25leRIXCg9pZGVtcG90ZW5jeV9rZXkYAyABKAkSDAoEbm90ZRgEIAEoCSI0Cg9HZXRVc2FnZVJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRINCgVtb250aBgCIAEoCSKHAQoJVXNhZ2VMaW5lEg4KBmpvYl9pZBgBIAEoCRIVCg1hdWRpb19zZWNvbmRzGAIgASgBEisKB2NoYXJnZWQYAyABKAsyGi52ZXJiYXRpbS5iaWxsaW5nLnYxLk1vbmV5EiYKAmF0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLMAQoFVXNhZ2USEgoKYWNjb3VudF9pZBgBIAEoCRINCgVtb250aBgCIAEoCRIVCg1hdWRpb19zZWNvbmRzGAMgASgBEisKB2NoYXJnZWQYBCABKAsyGi52ZXJiYXRpbS5iaWxsaW5nLnYxLk1vbmV5Ei0KBWxpbmVzGAUgAygLMh4udmVyYmF0aW0uYmlsbGluZy52MS5Vc2FnZUxpbmUSLQoHYmFsYW5jZRgGIAEoCzIcLnZlcmJhdGltLmJpbGxpbmcudjEuQmFsYW5jZTKgAwoOQmlsbGluZ1NlcnZpY2USUAoHUmVzZXJ2ZRIjLnZlcmJhdGltLmJpbGxpbmcudjEuUmVzZXJ2ZVJlcXVlc3QaIC52ZXJiYXRpbS5iaWxsaW5nLnYxLlJlc2VydmF0aW9uElAKB1JlbGVhc2USIy52ZXJiYXRpbS5iaWxsaW5nLnYxLlJlbGVhc2VSZXF1ZXN0GiAudmVyYmF0aW0uYmlsbGluZy52MS5SZXNlcnZhdGlvbhJSCgpHZXRCYWxhbmNlEiYudmVyYmF0aW0uYmlsbGluZy52MS5HZXRCYWxhbmNlUmVxdWVzdBocLnZlcmJhdGltLmJpbGxpbmcudjEuQmFsYW5jZRJICgVUb3BVcBIhLnZlcmJhdGltLmJpbGxpbmcudjEuVG9wVXBSZXF1ZXN0GhwudmVyYmF0aW0uYmlsbGluZy52MS5CYWxhbmNlEkwKCEdldFVzYWdlEiQudmVyYmF0aW0uYmlsbGluZy52MS5HZXRVc2FnZVJlcXVlc3QaGi52ZXJiYXRpbS5iaWxsaW5nLnYxLlVzYWdlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiF2ZXJiYXRpbS9iaWxsaW5nL3YxL2JpbGxpbmcucHJvdG8SE3ZlcmJhdGltLmJpbGxpbmcudjEiKQoFTW9uZXkSDgoGbWljcm9zGAEgASgDEhAKCGN1cnJlbmN5GAIgASgJIl8KDlJlc2VydmVSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSDgoGam9iX2lkGAIgASgJEhkKEWVzdGltYXRlZF9zZWNvbmRzGAMgASgBEg4KBmRvbWFpbhgEIAEoCSJECg5SZWxlYXNlUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkihQEKC1Jlc2VydmF0aW9uEg4KBmpvYl9pZBgBIAEoCRIqCgZhbW91bnQYAiABKAsyGi52ZXJiYXRpbS5iaWxsaW5nLnYxLk1vbmV5Eg0KBXN0YXRlGAMgASgJEisKB2NoYXJnZWQYBCABKAsyGi52ZXJiYXRpbS5iaWxsaW5nLnYxLk1vbmV5IicKEUdldEJhbGFuY2VSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAki8gEKB0JhbGFuY2USEgoKYWNjb3VudF9pZBgBIAEoCRItCglhdmFpbGFibGUYAiABKAsyGi52ZXJiYXRpbS5iaWxsaW5nLnYxLk1vbmV5EiwKCHJlc2VydmVkGAMgASgLMhoudmVyYmF0aW0uYmlsbGluZy52MS5Nb25leRIMCgRwbGFuGAQgASgJEjQKEHByaWNlX3Blcl9taW51dGUYBSABKAsyGi52ZXJiYXRpbS5iaWxsaW5nLnYxLk1vbmV5EjIKDm1pbmltdW1fY2hhcmdlGAYgASgLMhoudmVyYmF0aW0uYmlsbGluZy52MS5Nb25leSJ1CgxUb3BVcFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIqCgZhbW91bnQYAiABKAsyGi52ZXJiYXRpbS5iaWxsaW5nLnYxLk1vbmV5EhcKD2lkZW1wb3RlbmN5X2tleRgDIAEoCRIMCgRub3RlGAQgASgJIjQKD0dldFVzYWdlUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEg0KBW1vbnRoGAIgASgJIuUBCglVc2FnZUxpbmUSDgoGam9iX2lkGAEgASgJEhUKDWF1ZGlvX3NlY29uZHMYAiABKAESKwoHY2hhcmdlZBgDIAEoCzIaLnZlcmJhdGltLmJpbGxpbmcudjEuTW9uZXkSJgoCYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmRvbWFpbhgFIAEoCRIWCg5iaWxsZWRfc2Vjb25kcxgGIAEoAxI0ChBwcmljZV9wZXJfbWludXRlGAcgASgLMhoudmVyYmF0aW0uYmlsbGluZy52MS5Nb25leSLMAQoFVXNhZ2USEgoKYWNjb3VudF9pZBgBIAEoCRINCgVtb250aBgCIAEoCRIVCg1hdWRpb19zZWNvbmRzGAMgASgBEisKB2NoYXJnZWQYBCABKAsyGi52ZXJiYXRpbS5iaWxsaW5nLnYxLk1vbmV5Ei0KBWxpbmVzGAUgAygLMh4udmVyYmF0aW0uYmlsbGluZy52MS5Vc2FnZUxpbmUSLQoHYmFsYW5jZRgGIAEoCzIcLnZlcmJhdGltLmJpbGxpbmcudjEuQmFsYW5jZSJOChNHZXRTdGF0ZW1lbnRSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSDQoFbW9udGgYAiABKAkSFAoMaW5jbHVkZV9odG1sGAMgASgIIocBCg5TdGF0ZW1lbnRUb3BVcBImCgJhdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKgoGYW1vdW50GAIgASgLMhoudmVyYmF0aW0uYmlsbGluZy52MS5Nb25leRIOCgZzb3VyY2UYAyABKAkSEQoJcmVmZXJlbmNlGAQgASgJIvIDCglTdGF0ZW1lbnQSEgoKYWNjb3VudF9pZBgBIAEoCRINCgVtb250aBgCIAEoCRIMCgRwbGFuGAMgASgJEjMKD29wZW5pbmdfYmFsYW5jZRgEIAEoCzIaLnZlcmJhdGltLmJpbGxpbmcudjEuTW9uZXkSKwoHdG9wX3VwcxgFIAEoCzIaLnZlcmJhdGltLmJpbGxpbmcudjEuTW9uZXkSKwoHY2hhcmdlcxgGIAEoCzIaLnZlcmJhdGltLmJpbGxpbmcudjEuTW9uZXkSMwoPY2xvc2luZ19iYWxhbmNlGAcgASgLMhoudmVyYmF0aW0uYmlsbGluZy52MS5Nb25leRIVCg1hdWRpb19zZWNvbmRzGAggASgBEi0KBWxpbmVzGAkgAygLMh4udmVyYmF0aW0uYmlsbGluZy52MS5Vc2FnZUxpbmUSOQoMdG9wX3VwX2xpbmVzGAogAygLMiMudmVyYmF0aW0uYmlsbGluZy52MS5TdGF0ZW1lbnRUb3BVcBIMCgRodG1sGAsgASgJEjAKDGdlbmVyYXRlZF9hdBgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLYWRqdXN0bWVudHMYDSABKAsyGi52ZXJiYXRpbS5iaWxsaW5nLnYxLk1vbmV5IocBChxDcmVhdGVDaGVja291dFNlc3Npb25SZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSKgoGYW1vdW50GAIgASgLMhoudmVyYmF0aW0uYmlsbGluZy52MS5Nb25leRITCgtzdWNjZXNzX3VybBgDIAEoCRISCgpjYW5jZWxfdXJsGAQgASgJIjIKD0NoZWNrb3V0U2Vzc2lvbhISCgpzZXNzaW9uX2lkGAEgASgJEgsKA3VybBgCIAEoCSI6ChRTdHJpcGVXZWJob29rUmVxdWVzdBIPCgdwYXlsb2FkGAEgASgMEhEKCXNpZ25hdHVyZRgCIAEoCSJuChNTdHJpcGVXZWJob29rUmVzdWx0EhAKCGV2ZW50X2lkGAEgASgJEgwKBHR5cGUYAiABKAkSEAoIY3JlZGl0ZWQYAyABKAgSEQoJZHVwbGljYXRlGAQgASgIEhIKCmFjY291bnRfaWQYBSABKAkinAEKE01hcmdpblJlcG9ydFJlcXVlc3QSEAoIZ3JvdXBfYnkYASABKAkSKAoEZnJvbRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoCdG8YAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmFjY291bnRfaWQYBCABKAkSDQoFbGltaXQYBSABKAUiiAIKCU1hcmdpblJvdxILCgNrZXkYASABKAkSDAoEam9icxgCIAEoAxIVCg1hdWRpb19zZWNvbmRzGAMgASgBEisKB3JldmVudWUYBCABKAsyGi52ZXJiYXRpbS5iaWxsaW5nLnYxLk1vbmV5EjAKDGNvbXB1dGVfY29zdBgFIAEoCzIaLnZlcmJhdGltLmJpbGxpbmcudjEuTW9uZXkSKgoGbWFyZ2luGAYgASgLMhoudmVyYmF0aW0uYmlsbGluZy52MS5Nb25leRIUCgxtYXJnaW5fcmF0aW8YByABKAESEwoLY3B1X3NlY29uZHMYCCABKAESEwoLZ3B1X3NlY29uZHMYCSABKAEifQoMTWFyZ2luUmVwb3J0EhAKCGdyb3VwX2J5GAEgASgJEiwKBHJvd3MYAiADKAsyHi52ZXJiYXRpbS5iaWxsaW5nLnYxLk1hcmdpblJvdxItCgV0b3RhbBgDIAEoCzIeLnZlcmJhdGltLmJpbGxpbmcudjEuTWFyZ2luUm93Is8BCgVQcmljZRIKCgJpZBgBIAEoAxIMCgRwbGFuGAIgASgJEg4KBmRvbWFpbhgDIAEoCRI0ChBwcmljZV9wZXJfbWludXRlGAQgASgLMhoudmVyYmF0aW0uYmlsbGluZy52MS5Nb25leRIyCg5taW5pbXVtX2NoYXJnZRgFIAEoCzIaLnZlcmJhdGltLmJpbGxpbmcudjEuTW9uZXkSMgoOZWZmZWN0aXZlX2Zyb20YBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIs0BCg9TZXRQcmljZVJlcXVlc3QSDAoEcGxhbhgBIAEoCRIOCgZkb21haW4YAiABKAkSNAoQcHJpY2VfcGVyX21pbnV0ZRgDIAEoCzIaLnZlcmJhdGltLmJpbGxpbmcudjEuTW9uZXkSMgoObWluaW11bV9jaGFyZ2UYBCABKAsyGi52ZXJiYXRpbS5iaWxsaW5nLnYxLk1vbmV5EjIKDmVmZmVjdGl2ZV9mcm9tGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIhChFMaXN0UHJpY2VzUmVxdWVzdBIMCgRwbGFuGAEgASgJIkAKEkxpc3RQcmljZXNSZXNwb25zZRIqCgZwcmljZXMYASADKAsyGi52ZXJiYXRpbS5iaWxsaW5nLnYxLlByaWNlIjkKFVNldEFjY291bnRQbGFuUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEgwKBHBsYW4YAiABKAkiFQoTVmVyaWZ5TGVkZ2VyUmVxdWVzdCKLAQoLTGVkZ2VyQ2hlY2sSGAoQaW1iYWxhbmNlX21pY3JvcxgBIAEoAxIfChd1bmJhbGFuY2VkX3RyYW5zYWN0aW9ucxgCIAEoAxIaChJiYWxhbmNlX21pc21hdGNoZXMYAyABKAMSFAoMdHJhbnNhY3Rpb25zGAQgASgDEg8KB2VudHJpZXMYBSABKAMynQkKDkJpbGxpbmdTZXJ2aWNlElAKB1Jlc2VydmUSIy52ZXJiYXRpbS5iaWxsaW5nLnYxLlJlc2VydmVSZXF1ZXN0GiAudmVyYmF0aW0uYmlsbGluZy52MS5SZXNlcnZhdGlvbhJQCgdSZWxlYXNlEiMudmVyYmF0aW0uYmlsbGluZy52MS5SZWxlYXNlUmVxdWVzdBogLnZlcmJhdGltLmJpbGxpbmcudjEuUmVzZXJ2YXRpb24SUgoKR2V0QmFsYW5jZRImLnZlcmJhdGltLmJpbGxpbmcudjEuR2V0QmFsYW5jZVJlcXVlc3QaHC52ZXJiYXRpbS5iaWxsaW5nLnYxLkJhbGFuY2USSAoFVG9wVXASIS52ZXJiYXRpbS5iaWxsaW5nLnYxLlRvcFVwUmVxdWVzdBocLnZlcmJhdGltLmJpbGxpbmcudjEuQmFsYW5jZRJMCghHZXRVc2FnZRIkLnZlcmJhdGltLmJpbGxpbmcudjEuR2V0VXNhZ2VSZXF1ZXN0GhoudmVyYmF0aW0uYmlsbGluZy52MS5Vc2FnZRJYCgxHZXRTdGF0ZW1lbnQSKC52ZXJiYXRpbS5iaWxsaW5nLnYxLkdldFN0YXRlbWVudFJlcXVlc3QaHi52ZXJiYXRpbS5iaWxsaW5nLnYxLlN0YXRlbWVudBJwChVDcmVhdGVDaGVja291dFNlc3Npb24SMS52ZXJiYXRpbS5iaWxsaW5nLnYxLkNyZWF0ZUNoZWNrb3V0U2Vzc2lvblJlcXVlc3QaJC52ZXJiYXRpbS5iaWxsaW5nLnYxLkNoZWNrb3V0U2Vzc2lvbhJqChNIYW5kbGVTdHJpcGVXZWJob29rEikudmVyYmF0aW0uYmlsbGluZy52MS5TdHJpcGVXZWJob29rUmVxdWVzdBooLnZlcmJhdGltLmJpbGxpbmcudjEuU3RyaXBlV2ViaG9va1Jlc3VsdBJeCg9HZXRNYXJnaW5SZXBvcnQSKC52ZXJiYXRpbS5iaWxsaW5nLnYxLk1hcmdpblJlcG9ydFJlcXVlc3QaIS52ZXJiYXRpbS5iaWxsaW5nLnYxLk1hcmdpblJlcG9ydBJMCghTZXRQcmljZRIkLnZlcmJhdGltLmJpbGxpbmcudjEuU2V0UHJpY2VSZXF1ZXN0GhoudmVyYmF0aW0uYmlsbGluZy52MS5QcmljZRJdCgpMaXN0UHJpY2VzEiYudmVyYmF0aW0uYmlsbGluZy52MS5MaXN0UHJpY2VzUmVxdWVzdBonLnZlcmJhdGltLmJpbGxpbmcudjEuTGlzdFByaWNlc1Jlc3BvbnNlEloKDlNldEFjY291bnRQbGFuEioudmVyYmF0aW0uYmlsbGluZy52MS5TZXRBY2NvdW50UGxhblJlcXVlc3QaHC52ZXJiYXRpbS5iaWxsaW5nLnYxLkJhbGFuY2USWgoMVmVyaWZ5TGVkZ2VyEigudmVyYmF0aW0uYmlsbGluZy52MS5WZXJpZnlMZWRnZXJSZXF1ZXN0GiAudmVyYmF0aW0uYmlsbGluZy52MS5MZWRnZXJDaGVja2IGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message verbatim.billing.v1.Money
@@ -98,6 +98,8 @@ export const ReleaseRequestSchema: GenMessage<ReleaseRequest> = /*@__PURE__*/
   messageDesc(file_verbatim_billing_v1_billing, 2);
 
 /**
+ * state: "reserved", "released" or "charged".
+ *
  * @generated from message verbatim.billing.v1.Reservation
  */
 export type Reservation = Message<"verbatim.billing.v1.Reservation"> & {
@@ -115,6 +117,11 @@ export type Reservation = Message<"verbatim.billing.v1.Reservation"> & {
    * @generated from field: string state = 3;
    */
   state: string;
+
+  /**
+   * @generated from field: verbatim.billing.v1.Money charged = 4;
+   */
+  charged?: Money;
 };
 
 /**
@@ -169,6 +176,11 @@ export type Balance = Message<"verbatim.billing.v1.Balance"> & {
    * @generated from field: verbatim.billing.v1.Money price_per_minute = 5;
    */
   pricePerMinute?: Money;
+
+  /**
+   * @generated from field: verbatim.billing.v1.Money minimum_charge = 6;
+   */
+  minimumCharge?: Money;
 };
 
 /**
@@ -255,6 +267,21 @@ export type UsageLine = Message<"verbatim.billing.v1.UsageLine"> & {
    * @generated from field: google.protobuf.Timestamp at = 4;
    */
   at?: Timestamp;
+
+  /**
+   * @generated from field: string domain = 5;
+   */
+  domain: string;
+
+  /**
+   * @generated from field: int64 billed_seconds = 6;
+   */
+  billedSeconds: bigint;
+
+  /**
+   * @generated from field: verbatim.billing.v1.Money price_per_minute = 7;
+   */
+  pricePerMinute?: Money;
 };
 
 /**
@@ -307,6 +334,607 @@ export const UsageSchema: GenMessage<Usage> = /*@__PURE__*/
   messageDesc(file_verbatim_billing_v1_billing, 9);
 
 /**
+ * @generated from message verbatim.billing.v1.GetStatementRequest
+ */
+export type GetStatementRequest = Message<"verbatim.billing.v1.GetStatementRequest"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * YYYY-MM, empty = current
+   *
+   * @generated from field: string month = 2;
+   */
+  month: string;
+
+  /**
+   * also render the printable HTML page
+   *
+   * @generated from field: bool include_html = 3;
+   */
+  includeHtml: boolean;
+};
+
+/**
+ * Describes the message verbatim.billing.v1.GetStatementRequest.
+ * Use `create(GetStatementRequestSchema)` to create a new message.
+ */
+export const GetStatementRequestSchema: GenMessage<GetStatementRequest> = /*@__PURE__*/
+  messageDesc(file_verbatim_billing_v1_billing, 10);
+
+/**
+ * @generated from message verbatim.billing.v1.StatementTopUp
+ */
+export type StatementTopUp = Message<"verbatim.billing.v1.StatementTopUp"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 1;
+   */
+  at?: Timestamp;
+
+  /**
+   * @generated from field: verbatim.billing.v1.Money amount = 2;
+   */
+  amount?: Money;
+
+  /**
+   * @generated from field: string source = 3;
+   */
+  source: string;
+
+  /**
+   * @generated from field: string reference = 4;
+   */
+  reference: string;
+};
+
+/**
+ * Describes the message verbatim.billing.v1.StatementTopUp.
+ * Use `create(StatementTopUpSchema)` to create a new message.
+ */
+export const StatementTopUpSchema: GenMessage<StatementTopUp> = /*@__PURE__*/
+  messageDesc(file_verbatim_billing_v1_billing, 11);
+
+/**
+ * @generated from message verbatim.billing.v1.Statement
+ */
+export type Statement = Message<"verbatim.billing.v1.Statement"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string month = 2;
+   */
+  month: string;
+
+  /**
+   * @generated from field: string plan = 3;
+   */
+  plan: string;
+
+  /**
+   * available + reserved at the start of the month
+   *
+   * @generated from field: verbatim.billing.v1.Money opening_balance = 4;
+   */
+  openingBalance?: Money;
+
+  /**
+   * @generated from field: verbatim.billing.v1.Money top_ups = 5;
+   */
+  topUps?: Money;
+
+  /**
+   * sum of lines
+   *
+   * @generated from field: verbatim.billing.v1.Money charges = 6;
+   */
+  charges?: Money;
+
+  /**
+   * opening + top_ups - charges - adjustments
+   *
+   * @generated from field: verbatim.billing.v1.Money closing_balance = 7;
+   */
+  closingBalance?: Money;
+
+  /**
+   * @generated from field: double audio_seconds = 8;
+   */
+  audioSeconds: number;
+
+  /**
+   * @generated from field: repeated verbatim.billing.v1.UsageLine lines = 9;
+   */
+  lines: UsageLine[];
+
+  /**
+   * @generated from field: repeated verbatim.billing.v1.StatementTopUp top_up_lines = 10;
+   */
+  topUpLines: StatementTopUp[];
+
+  /**
+   * set when include_html
+   *
+   * @generated from field: string html = 11;
+   */
+  html: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp generated_at = 12;
+   */
+  generatedAt?: Timestamp;
+
+  /**
+   * anything else that moved the customer's funds (normally 0)
+   *
+   * @generated from field: verbatim.billing.v1.Money adjustments = 13;
+   */
+  adjustments?: Money;
+};
+
+/**
+ * Describes the message verbatim.billing.v1.Statement.
+ * Use `create(StatementSchema)` to create a new message.
+ */
+export const StatementSchema: GenMessage<Statement> = /*@__PURE__*/
+  messageDesc(file_verbatim_billing_v1_billing, 12);
+
+/**
+ * @generated from message verbatim.billing.v1.CreateCheckoutSessionRequest
+ */
+export type CreateCheckoutSessionRequest = Message<"verbatim.billing.v1.CreateCheckoutSessionRequest"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * whole cents, at least 0.50 USD
+   *
+   * @generated from field: verbatim.billing.v1.Money amount = 2;
+   */
+  amount?: Money;
+
+  /**
+   * @generated from field: string success_url = 3;
+   */
+  successUrl: string;
+
+  /**
+   * @generated from field: string cancel_url = 4;
+   */
+  cancelUrl: string;
+};
+
+/**
+ * Describes the message verbatim.billing.v1.CreateCheckoutSessionRequest.
+ * Use `create(CreateCheckoutSessionRequestSchema)` to create a new message.
+ */
+export const CreateCheckoutSessionRequestSchema: GenMessage<CreateCheckoutSessionRequest> = /*@__PURE__*/
+  messageDesc(file_verbatim_billing_v1_billing, 13);
+
+/**
+ * @generated from message verbatim.billing.v1.CheckoutSession
+ */
+export type CheckoutSession = Message<"verbatim.billing.v1.CheckoutSession"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string url = 2;
+   */
+  url: string;
+};
+
+/**
+ * Describes the message verbatim.billing.v1.CheckoutSession.
+ * Use `create(CheckoutSessionSchema)` to create a new message.
+ */
+export const CheckoutSessionSchema: GenMessage<CheckoutSession> = /*@__PURE__*/
+  messageDesc(file_verbatim_billing_v1_billing, 14);
+
+/**
+ * @generated from message verbatim.billing.v1.StripeWebhookRequest
+ */
+export type StripeWebhookRequest = Message<"verbatim.billing.v1.StripeWebhookRequest"> & {
+  /**
+   * the raw request body, byte for byte
+   *
+   * @generated from field: bytes payload = 1;
+   */
+  payload: Uint8Array;
+
+  /**
+   * the Stripe-Signature header
+   *
+   * @generated from field: string signature = 2;
+   */
+  signature: string;
+};
+
+/**
+ * Describes the message verbatim.billing.v1.StripeWebhookRequest.
+ * Use `create(StripeWebhookRequestSchema)` to create a new message.
+ */
+export const StripeWebhookRequestSchema: GenMessage<StripeWebhookRequest> = /*@__PURE__*/
+  messageDesc(file_verbatim_billing_v1_billing, 15);
+
+/**
+ * @generated from message verbatim.billing.v1.StripeWebhookResult
+ */
+export type StripeWebhookResult = Message<"verbatim.billing.v1.StripeWebhookResult"> & {
+  /**
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+
+  /**
+   * @generated from field: string type = 2;
+   */
+  type: string;
+
+  /**
+   * this delivery added credit
+   *
+   * @generated from field: bool credited = 3;
+   */
+  credited: boolean;
+
+  /**
+   * the event was handled before: nothing changed
+   *
+   * @generated from field: bool duplicate = 4;
+   */
+  duplicate: boolean;
+
+  /**
+   * @generated from field: string account_id = 5;
+   */
+  accountId: string;
+};
+
+/**
+ * Describes the message verbatim.billing.v1.StripeWebhookResult.
+ * Use `create(StripeWebhookResultSchema)` to create a new message.
+ */
+export const StripeWebhookResultSchema: GenMessage<StripeWebhookResult> = /*@__PURE__*/
+  messageDesc(file_verbatim_billing_v1_billing, 16);
+
+/**
+ * @generated from message verbatim.billing.v1.MarginReportRequest
+ */
+export type MarginReportRequest = Message<"verbatim.billing.v1.MarginReportRequest"> & {
+  /**
+   * "job", "account" or "day"
+   *
+   * @generated from field: string group_by = 1;
+   */
+  groupBy: string;
+
+  /**
+   * inclusive; empty = 30 days ago
+   *
+   * @generated from field: google.protobuf.Timestamp from = 2;
+   */
+  from?: Timestamp;
+
+  /**
+   * exclusive; empty = now
+   *
+   * @generated from field: google.protobuf.Timestamp to = 3;
+   */
+  to?: Timestamp;
+
+  /**
+   * optional filter
+   *
+   * @generated from field: string account_id = 4;
+   */
+  accountId: string;
+
+  /**
+   * rows, default 100, at most 1000
+   *
+   * @generated from field: int32 limit = 5;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message verbatim.billing.v1.MarginReportRequest.
+ * Use `create(MarginReportRequestSchema)` to create a new message.
+ */
+export const MarginReportRequestSchema: GenMessage<MarginReportRequest> = /*@__PURE__*/
+  messageDesc(file_verbatim_billing_v1_billing, 17);
+
+/**
+ * @generated from message verbatim.billing.v1.MarginRow
+ */
+export type MarginRow = Message<"verbatim.billing.v1.MarginRow"> & {
+  /**
+   * job id, account id or YYYY-MM-DD
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * @generated from field: int64 jobs = 2;
+   */
+  jobs: bigint;
+
+  /**
+   * @generated from field: double audio_seconds = 3;
+   */
+  audioSeconds: number;
+
+  /**
+   * @generated from field: verbatim.billing.v1.Money revenue = 4;
+   */
+  revenue?: Money;
+
+  /**
+   * @generated from field: verbatim.billing.v1.Money compute_cost = 5;
+   */
+  computeCost?: Money;
+
+  /**
+   * @generated from field: verbatim.billing.v1.Money margin = 6;
+   */
+  margin?: Money;
+
+  /**
+   * margin / revenue; 0 when revenue is 0
+   *
+   * @generated from field: double margin_ratio = 7;
+   */
+  marginRatio: number;
+
+  /**
+   * @generated from field: double cpu_seconds = 8;
+   */
+  cpuSeconds: number;
+
+  /**
+   * @generated from field: double gpu_seconds = 9;
+   */
+  gpuSeconds: number;
+};
+
+/**
+ * Describes the message verbatim.billing.v1.MarginRow.
+ * Use `create(MarginRowSchema)` to create a new message.
+ */
+export const MarginRowSchema: GenMessage<MarginRow> = /*@__PURE__*/
+  messageDesc(file_verbatim_billing_v1_billing, 18);
+
+/**
+ * @generated from message verbatim.billing.v1.MarginReport
+ */
+export type MarginReport = Message<"verbatim.billing.v1.MarginReport"> & {
+  /**
+   * @generated from field: string group_by = 1;
+   */
+  groupBy: string;
+
+  /**
+   * @generated from field: repeated verbatim.billing.v1.MarginRow rows = 2;
+   */
+  rows: MarginRow[];
+
+  /**
+   * @generated from field: verbatim.billing.v1.MarginRow total = 3;
+   */
+  total?: MarginRow;
+};
+
+/**
+ * Describes the message verbatim.billing.v1.MarginReport.
+ * Use `create(MarginReportSchema)` to create a new message.
+ */
+export const MarginReportSchema: GenMessage<MarginReport> = /*@__PURE__*/
+  messageDesc(file_verbatim_billing_v1_billing, 19);
+
+/**
+ * @generated from message verbatim.billing.v1.Price
+ */
+export type Price = Message<"verbatim.billing.v1.Price"> & {
+  /**
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * @generated from field: string plan = 2;
+   */
+  plan: string;
+
+  /**
+   * empty = the plan's default
+   *
+   * @generated from field: string domain = 3;
+   */
+  domain: string;
+
+  /**
+   * @generated from field: verbatim.billing.v1.Money price_per_minute = 4;
+   */
+  pricePerMinute?: Money;
+
+  /**
+   * @generated from field: verbatim.billing.v1.Money minimum_charge = 5;
+   */
+  minimumCharge?: Money;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp effective_from = 6;
+   */
+  effectiveFrom?: Timestamp;
+};
+
+/**
+ * Describes the message verbatim.billing.v1.Price.
+ * Use `create(PriceSchema)` to create a new message.
+ */
+export const PriceSchema: GenMessage<Price> = /*@__PURE__*/
+  messageDesc(file_verbatim_billing_v1_billing, 20);
+
+/**
+ * @generated from message verbatim.billing.v1.SetPriceRequest
+ */
+export type SetPriceRequest = Message<"verbatim.billing.v1.SetPriceRequest"> & {
+  /**
+   * @generated from field: string plan = 1;
+   */
+  plan: string;
+
+  /**
+   * @generated from field: string domain = 2;
+   */
+  domain: string;
+
+  /**
+   * @generated from field: verbatim.billing.v1.Money price_per_minute = 3;
+   */
+  pricePerMinute?: Money;
+
+  /**
+   * @generated from field: verbatim.billing.v1.Money minimum_charge = 4;
+   */
+  minimumCharge?: Money;
+
+  /**
+   * empty = now; never in the past
+   *
+   * @generated from field: google.protobuf.Timestamp effective_from = 5;
+   */
+  effectiveFrom?: Timestamp;
+};
+
+/**
+ * Describes the message verbatim.billing.v1.SetPriceRequest.
+ * Use `create(SetPriceRequestSchema)` to create a new message.
+ */
+export const SetPriceRequestSchema: GenMessage<SetPriceRequest> = /*@__PURE__*/
+  messageDesc(file_verbatim_billing_v1_billing, 21);
+
+/**
+ * @generated from message verbatim.billing.v1.ListPricesRequest
+ */
+export type ListPricesRequest = Message<"verbatim.billing.v1.ListPricesRequest"> & {
+  /**
+   * @generated from field: string plan = 1;
+   */
+  plan: string;
+};
+
+/**
+ * Describes the message verbatim.billing.v1.ListPricesRequest.
+ * Use `create(ListPricesRequestSchema)` to create a new message.
+ */
+export const ListPricesRequestSchema: GenMessage<ListPricesRequest> = /*@__PURE__*/
+  messageDesc(file_verbatim_billing_v1_billing, 22);
+
+/**
+ * @generated from message verbatim.billing.v1.ListPricesResponse
+ */
+export type ListPricesResponse = Message<"verbatim.billing.v1.ListPricesResponse"> & {
+  /**
+   * @generated from field: repeated verbatim.billing.v1.Price prices = 1;
+   */
+  prices: Price[];
+};
+
+/**
+ * Describes the message verbatim.billing.v1.ListPricesResponse.
+ * Use `create(ListPricesResponseSchema)` to create a new message.
+ */
+export const ListPricesResponseSchema: GenMessage<ListPricesResponse> = /*@__PURE__*/
+  messageDesc(file_verbatim_billing_v1_billing, 23);
+
+/**
+ * @generated from message verbatim.billing.v1.SetAccountPlanRequest
+ */
+export type SetAccountPlanRequest = Message<"verbatim.billing.v1.SetAccountPlanRequest"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string plan = 2;
+   */
+  plan: string;
+};
+
+/**
+ * Describes the message verbatim.billing.v1.SetAccountPlanRequest.
+ * Use `create(SetAccountPlanRequestSchema)` to create a new message.
+ */
+export const SetAccountPlanRequestSchema: GenMessage<SetAccountPlanRequest> = /*@__PURE__*/
+  messageDesc(file_verbatim_billing_v1_billing, 24);
+
+/**
+ * @generated from message verbatim.billing.v1.VerifyLedgerRequest
+ */
+export type VerifyLedgerRequest = Message<"verbatim.billing.v1.VerifyLedgerRequest"> & {
+};
+
+/**
+ * Describes the message verbatim.billing.v1.VerifyLedgerRequest.
+ * Use `create(VerifyLedgerRequestSchema)` to create a new message.
+ */
+export const VerifyLedgerRequestSchema: GenMessage<VerifyLedgerRequest> = /*@__PURE__*/
+  messageDesc(file_verbatim_billing_v1_billing, 25);
+
+/**
+ * @generated from message verbatim.billing.v1.LedgerCheck
+ */
+export type LedgerCheck = Message<"verbatim.billing.v1.LedgerCheck"> & {
+  /**
+   * sum of |debits - credits| over all transactions: must be 0
+   *
+   * @generated from field: int64 imbalance_micros = 1;
+   */
+  imbalanceMicros: bigint;
+
+  /**
+   * @generated from field: int64 unbalanced_transactions = 2;
+   */
+  unbalancedTransactions: bigint;
+
+  /**
+   * cached balances that disagree with the entries: must be 0
+   *
+   * @generated from field: int64 balance_mismatches = 3;
+   */
+  balanceMismatches: bigint;
+
+  /**
+   * @generated from field: int64 transactions = 4;
+   */
+  transactions: bigint;
+
+  /**
+   * @generated from field: int64 entries = 5;
+   */
+  entries: bigint;
+};
+
+/**
+ * Describes the message verbatim.billing.v1.LedgerCheck.
+ * Use `create(LedgerCheckSchema)` to create a new message.
+ */
+export const LedgerCheckSchema: GenMessage<LedgerCheck> = /*@__PURE__*/
+  messageDesc(file_verbatim_billing_v1_billing, 26);
+
+/**
  * @generated from service verbatim.billing.v1.BillingService
  */
 export const BillingService: GenService<{
@@ -356,6 +984,88 @@ export const BillingService: GenService<{
     methodKind: "unary";
     input: typeof GetUsageRequestSchema;
     output: typeof UsageSchema;
+  },
+  /**
+   * Monthly statement of one account: opening balance, top-ups, one line per charged job,
+   * closing balance; with a printable HTML rendering when asked. Customer-facing.
+   *
+   * @generated from rpc verbatim.billing.v1.BillingService.GetStatement
+   */
+  getStatement: {
+    methodKind: "unary";
+    input: typeof GetStatementRequestSchema;
+    output: typeof StatementSchema;
+  },
+  /**
+   * Starts a hosted payment for a top-up (Stripe Checkout). FAILED_PRECONDITION when no payment
+   * provider is configured. Customer-facing.
+   *
+   * @generated from rpc verbatim.billing.v1.BillingService.CreateCheckoutSession
+   */
+  createCheckoutSession: {
+    methodKind: "unary";
+    input: typeof CreateCheckoutSessionRequestSchema;
+    output: typeof CheckoutSessionSchema;
+  },
+  /**
+   * The payment provider's webhook, forwarded verbatim by the gateway: the raw request body and
+   * the Stripe-Signature header. INVALID_ARGUMENT when the signature does not verify.
+   * Idempotent on the provider's event id.
+   *
+   * @generated from rpc verbatim.billing.v1.BillingService.HandleStripeWebhook
+   */
+  handleStripeWebhook: {
+    methodKind: "unary";
+    input: typeof StripeWebhookRequestSchema;
+    output: typeof StripeWebhookResultSchema;
+  },
+  /**
+   * Operator: revenue, compute cost and margin grouped per job, account or day.
+   *
+   * @generated from rpc verbatim.billing.v1.BillingService.GetMarginReport
+   */
+  getMarginReport: {
+    methodKind: "unary";
+    input: typeof MarginReportRequestSchema;
+    output: typeof MarginReportSchema;
+  },
+  /**
+   * Operator: adds a price version (never edits one: past charges keep their price).
+   *
+   * @generated from rpc verbatim.billing.v1.BillingService.SetPrice
+   */
+  setPrice: {
+    methodKind: "unary";
+    input: typeof SetPriceRequestSchema;
+    output: typeof PriceSchema;
+  },
+  /**
+   * @generated from rpc verbatim.billing.v1.BillingService.ListPrices
+   */
+  listPrices: {
+    methodKind: "unary";
+    input: typeof ListPricesRequestSchema;
+    output: typeof ListPricesResponseSchema;
+  },
+  /**
+   * Operator: moves an account to another plan (affects reservations made afterwards).
+   *
+   * @generated from rpc verbatim.billing.v1.BillingService.SetAccountPlan
+   */
+  setAccountPlan: {
+    methodKind: "unary";
+    input: typeof SetAccountPlanRequestSchema;
+    output: typeof BalanceSchema;
+  },
+  /**
+   * Operator: proves the ledger is balanced and the cached balances agree with it.
+   *
+   * @generated from rpc verbatim.billing.v1.BillingService.VerifyLedger
+   */
+  verifyLedger: {
+    methodKind: "unary";
+    input: typeof VerifyLedgerRequestSchema;
+    output: typeof LedgerCheckSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_verbatim_billing_v1_billing, 0);

@@ -4,8 +4,8 @@
 // @generated from file verbatim/feedback/v1/feedback.proto (package verbatim.feedback.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Transcript } from "../../common/v1/transcript_pb.js";
@@ -16,9 +16,11 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file verbatim/feedback/v1/feedback.proto.
  */
 export const file_verbatim_feedback_v1_feedback: GenFile = /*@__PURE__*/
-  fileDesc("CiN2ZXJiYXRpbS9mZWVkYmFjay92MS9mZWVkYmFjay5wcm90bxIUdmVyYmF0aW0uZmVlZGJhY2sudjEiagoTU3VibWl0UmF0aW5nUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRINCgVzY29yZRgDIAEoBRIPCgdjb21tZW50GAQgASgJEg8KB3VzZXJfaWQYBSABKAkiaAoGUmF0aW5nEg4KBmpvYl9pZBgBIAEoCRINCgVzY29yZRgCIAEoBRIPCgdjb21tZW50GAMgASgJEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkAKCFdvcmRFZGl0EhIKCnNlZ21lbnRfaWQYASABKAUSEgoKd29yZF9pbmRleBgCIAEoBRIMCgR3b3JkGAMgASgJIpQBChdTdWJtaXRDb3JyZWN0aW9uUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEi0KBWVkaXRzGAQgAygLMh4udmVyYmF0aW0uZmVlZGJhY2sudjEuV29yZEVkaXQSFQoNYmFzZV9yZXZpc2lvbhgFIAEoBSKsAQoKQ29ycmVjdGlvbhIOCgZqb2JfaWQYASABKAkSEAoIcmV2aXNpb24YAiABKAUSMgoKdHJhbnNjcmlwdBgDIAEoCzIeLnZlcmJhdGltLmNvbW1vbi52MS5UcmFuc2NyaXB0EgsKA3dlchgEIAEoARILCgNjZXIYBSABKAESLgoKY3JlYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQwodR2V0Q29ycmVjdGVkVHJhbnNjcmlwdFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIOCgZqb2JfaWQYAiABKAkiSQoRR2V0UXVhbGl0eVJlcXVlc3QSFQoNbW9kZWxfdmVyc2lvbhgBIAEoCRIOCgZkb21haW4YAiABKAkSDQoFc2luY2UYAyABKAkiZwoMUXVhbGl0eUdyb3VwEhUKDW1vZGVsX3ZlcnNpb24YASABKAkSDgoGZG9tYWluGAIgASgJEhYKDmNvcnJlY3RlZF9qb2JzGAMgASgDEgsKA3dlchgEIAEoARILCgNjZXIYBSABKAEiQwoNUXVhbGl0eVJlcG9ydBIyCgZncm91cHMYASADKAsyIi52ZXJiYXRpbS5mZWVkYmFjay52MS5RdWFsaXR5R3JvdXAynAMKD0ZlZWRiYWNrU2VydmljZRJXCgxTdWJtaXRSYXRpbmcSKS52ZXJiYXRpbS5mZWVkYmFjay52MS5TdWJtaXRSYXRpbmdSZXF1ZXN0GhwudmVyYmF0aW0uZmVlZGJhY2sudjEuUmF0aW5nEmMKEFN1Ym1pdENvcnJlY3Rpb24SLS52ZXJiYXRpbS5mZWVkYmFjay52MS5TdWJtaXRDb3JyZWN0aW9uUmVxdWVzdBogLnZlcmJhdGltLmZlZWRiYWNrLnYxLkNvcnJlY3Rpb24SbwoWR2V0Q29ycmVjdGVkVHJhbnNjcmlwdBIzLnZlcmJhdGltLmZlZWRiYWNrLnYxLkdldENvcnJlY3RlZFRyYW5zY3JpcHRSZXF1ZXN0GiAudmVyYmF0aW0uZmVlZGJhY2sudjEuQ29ycmVjdGlvbhJaCgpHZXRRdWFsaXR5EicudmVyYmF0aW0uZmVlZGJhY2sudjEuR2V0UXVhbGl0eVJlcXVlc3QaIy52ZXJiYXRpbS5mZWVkYmFjay52MS5RdWFsaXR5UmVwb3J0YgZwcm90bzM", [file_google_protobuf_timestamp, file_verbatim_common_v1_transcript]);
+  fileDesc("CiN2ZXJiYXRpbS9mZWVkYmFjay92MS9mZWVkYmFjay5wcm90bxIUdmVyYmF0aW0uZmVlZGJhY2sudjEilgEKE1N1Ym1pdFJhdGluZ1JlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIOCgZqb2JfaWQYAiABKAkSDQoFc2NvcmUYAyABKAUSDwoHY29tbWVudBgEIAEoCRIPCgd1c2VyX2lkGAUgASgJEioKBXRodW1iGAYgASgOMhsudmVyYmF0aW0uZmVlZGJhY2sudjEuVGh1bWIipQEKBlJhdGluZxIOCgZqb2JfaWQYASABKAkSDQoFc2NvcmUYAiABKAUSDwoHY29tbWVudBgDIAEoCRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCgV0aHVtYhgFIAEoDjIbLnZlcmJhdGltLmZlZWRiYWNrLnYxLlRodW1iEg8KB3VzZXJfaWQYBiABKAkiagoIV29yZEVkaXQSEgoKc2VnbWVudF9pZBgBIAEoBRISCgp3b3JkX2luZGV4GAIgASgFEgwKBHdvcmQYAyABKAkSKAoCb3AYBCABKA4yHC52ZXJiYXRpbS5mZWVkYmFjay52MS5FZGl0T3AirAEKF1N1Ym1pdENvcnJlY3Rpb25SZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSDgoGam9iX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSLQoFZWRpdHMYBCADKAsyHi52ZXJiYXRpbS5mZWVkYmFjay52MS5Xb3JkRWRpdBIVCg1iYXNlX3JldmlzaW9uGAUgASgFEhYKDnJlZmVyZW5jZV90ZXh0GAYgASgJIpwCCgpDb3JyZWN0aW9uEg4KBmpvYl9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoBRIyCgp0cmFuc2NyaXB0GAMgASgLMh4udmVyYmF0aW0uY29tbW9uLnYxLlRyYW5zY3JpcHQSCwoDd2VyGAQgASgBEgsKA2NlchgFIAEoARIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1iYXNlX3JldmlzaW9uGAcgASgFEg8KB3VzZXJfaWQYCCABKAkSFAoMZG9tYWluX3Rlcm1zGAkgASgFEhoKEmRvbWFpbl90ZXJtX2Vycm9ycxgKIAEoBRIUCgxtaXNzZWRfdGVybXMYCyADKAkiZwodR2V0Q29ycmVjdGVkVHJhbnNjcmlwdFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIOCgZqb2JfaWQYAiABKAkSFQoIcmV2aXNpb24YAyABKAVIAIgBAUILCglfcmV2aXNpb24iOgoUTGlzdFJldmlzaW9uc1JlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIOCgZqb2JfaWQYAiABKAkioQEKDFJldmlzaW9uSW5mbxIQCghyZXZpc2lvbhgBIAEoBRIVCg1iYXNlX3JldmlzaW9uGAIgASgFEg8KB3VzZXJfaWQYAyABKAkSDQoFZWRpdHMYBCABKAUSCwoDd2VyGAUgASgBEgsKA2NlchgGIAEoARIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJVCgxSZXZpc2lvbkxpc3QSDgoGam9iX2lkGAEgASgJEjUKCXJldmlzaW9ucxgCIAMoCzIiLnZlcmJhdGltLmZlZWRiYWNrLnYxLlJldmlzaW9uSW5mbyK1AQoQU2V0Q29ob3J0UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRJKCgphdHRyaWJ1dGVzGAMgAygLMjYudmVyYmF0aW0uZmVlZGJhY2sudjEuU2V0Q29ob3J0UmVxdWVzdC5BdHRyaWJ1dGVzRW50cnkaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEivQEKBkNvaG9ydBIOCgZqb2JfaWQYASABKAkSQAoKYXR0cmlidXRlcxgCIAMoCzIsLnZlcmJhdGltLmZlZWRiYWNrLnYxLkNvaG9ydC5BdHRyaWJ1dGVzRW50cnkSLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiUAoRU2V0Q29uc2VudFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIWCg5leHBvcnRfYWxsb3dlZBgCIAEoCBIPCgd1c2VyX2lkGAMgASgJIicKEUdldENvbnNlbnRSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkiZQoHQ29uc2VudBISCgphY2NvdW50X2lkGAEgASgJEhYKDmV4cG9ydF9hbGxvd2VkGAIgASgIEi4KCnVwZGF0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIs8BChFHZXRRdWFsaXR5UmVxdWVzdBIVCg1tb2RlbF92ZXJzaW9uGAEgASgJEg4KBmRvbWFpbhgCIAEoCRINCgVzaW5jZRgDIAEoCRINCgV1bnRpbBgEIAEoCRI3Cghncm91cF9ieRgFIAEoDjIlLnZlcmJhdGltLmZlZWRiYWNrLnYxLlF1YWxpdHlHcm91cGluZxISCgphY2NvdW50X2lkGAYgASgJEhgKEGNvaG9ydF9hdHRyaWJ1dGUYByABKAkSDgoGd2luZG93GAggASgJIoYDCgxRdWFsaXR5R3JvdXASFQoNbW9kZWxfdmVyc2lvbhgBIAEoCRIOCgZkb21haW4YAiABKAkSFgoOY29ycmVjdGVkX2pvYnMYAyABKAMSCwoDd2VyGAQgASgBEgsKA2NlchgFIAEoARISCgphY2NvdW50X2lkGAYgASgJEhgKEGNvaG9ydF9hdHRyaWJ1dGUYByABKAkSFAoMY29ob3J0X3ZhbHVlGAggASgJEjAKDHdpbmRvd19zdGFydBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPcmVmZXJlbmNlX3dvcmRzGAogASgDEhUKDXN1YnN0aXR1dGlvbnMYCyABKAMSEQoJZGVsZXRpb25zGAwgASgDEhIKCmluc2VydGlvbnMYDSABKAMSFAoMZG9tYWluX3Rlcm1zGA4gASgDEhoKEmRvbWFpbl90ZXJtX2Vycm9ycxgPIAEoAxIeChZkb21haW5fdGVybV9lcnJvcl9yYXRlGBAgASgBIpcBCglDb2hvcnRHYXASFQoNbW9kZWxfdmVyc2lvbhgBIAEoCRIYChBjb2hvcnRfYXR0cmlidXRlGAIgASgJEhIKCmJlc3RfdmFsdWUYAyABKAkSEAoIYmVzdF93ZXIYBCABKAESEwoLd29yc3RfdmFsdWUYBSABKAkSEQoJd29yc3Rfd2VyGAYgASgBEgsKA2dhcBgHIAEoASJ5Cg1RdWFsaXR5UmVwb3J0EjIKBmdyb3VwcxgBIAMoCzIiLnZlcmJhdGltLmZlZWRiYWNrLnYxLlF1YWxpdHlHcm91cBI0Cgtjb2hvcnRfZ2FwcxgCIAMoCzIfLnZlcmJhdGltLmZlZWRiYWNrLnYxLkNvaG9ydEdhcCJtChVHZXRDYWxpYnJhdGlvblJlcXVlc3QSFQoNbW9kZWxfdmVyc2lvbhgBIAEoCRIOCgZkb21haW4YAiABKAkSDQoFc2luY2UYAyABKAkSDQoFdW50aWwYBCABKAkSDwoHYnVja2V0cxgFIAEoBSJ8ChFDYWxpYnJhdGlvbkJ1Y2tldBINCgVsb3dlchgBIAEoARINCgV1cHBlchgCIAEoARINCgV3b3JkcxgDIAEoAxIPCgdjb3JyZWN0GAQgASgDEhcKD21lYW5fY29uZmlkZW5jZRgFIAEoARIQCghhY2N1cmFjeRgGIAEoASKuAQoQTW9kZWxDYWxpYnJhdGlvbhIVCg1tb2RlbF92ZXJzaW9uGAEgASgJEg0KBXdvcmRzGAIgASgDEiIKGmV4cGVjdGVkX2NhbGlicmF0aW9uX2Vycm9yGAMgASgBEjgKB2J1Y2tldHMYBCADKAsyJy52ZXJiYXRpbS5mZWVkYmFjay52MS5DYWxpYnJhdGlvbkJ1Y2tldBIWCg5jb3JyZWN0ZWRfam9icxgFIAEoAyJLChFDYWxpYnJhdGlvblJlcG9ydBI2CgZtb2RlbHMYASADKAsyJi52ZXJiYXRpbS5mZWVkYmFjay52MS5Nb2RlbENhbGlicmF0aW9uIo8BChVHZXRSZXZpZXdRdWV1ZVJlcXVlc3QSDQoFbGltaXQYASABKAUSFQoNbW9kZWxfdmVyc2lvbhgCIAEoCRIOCgZkb21haW4YAyABKAkSDQoFc2luY2UYBCABKAkSFgoObWF4X2NvbmZpZGVuY2UYBSABKAESGQoRaW5jbHVkZV9jb3JyZWN0ZWQYBiABKAgiSgoJQXVkaW9TcGFuEg4KBmpvYl9pZBgBIAEoCRIRCglhdWRpb19rZXkYAiABKAkSDQoFc3RhcnQYAyABKAESCwoDZW5kGAQgASgBItwBCg1SZXZpZXdTZWdtZW50EhIKCmFjY291bnRfaWQYASABKAkSDgoGam9iX2lkGAIgASgJEhIKCnNlZ21lbnRfaWQYAyABKAUSLQoEc3BhbhgEIAEoCzIfLnZlcmJhdGltLmZlZWRiYWNrLnYxLkF1ZGlvU3BhbhISCgpjb25maWRlbmNlGAUgASgBEhsKE21pbl93b3JkX2NvbmZpZGVuY2UYBiABKAESDAoEdGV4dBgHIAEoCRIVCg1tb2RlbF92ZXJzaW9uGAggASgJEg4KBmRvbWFpbhgJIAEoCSLbAQoJUmV2aWV3Sm9iEhIKCmFjY291bnRfaWQYASABKAkSDgoGam9iX2lkGAIgASgJEhIKCm1lYW5fc2NvcmUYAyABKAESDwoHcmF0aW5ncxgEIAEoBRIWCg5sYXRlc3RfY29tbWVudBgFIAEoCRItCgRzcGFuGAYgASgLMh8udmVyYmF0aW0uZmVlZGJhY2sudjEuQXVkaW9TcGFuEhUKDW1vZGVsX3ZlcnNpb24YByABKAkSDgoGZG9tYWluGAggASgJEhcKD21lYW5fY29uZmlkZW5jZRgJIAEoASJzCgtSZXZpZXdRdWV1ZRI1CghzZWdtZW50cxgBIAMoCzIjLnZlcmJhdGltLmZlZWRiYWNrLnYxLlJldmlld1NlZ21lbnQSLQoEam9icxgCIAMoCzIfLnZlcmJhdGltLmZlZWRiYWNrLnYxLlJldmlld0pvYiJEChRFeHBvcnREYXRhc2V0UmVxdWVzdBIOCgZkb21haW4YASABKAkSDQoFc2luY2UYAiABKAkSDQoFdW50aWwYAyABKAkiiwEKDEV4cG9ydFJlc3VsdBIUCgxtYW5pZmVzdF9rZXkYASABKAkSEAoIc2VnbWVudHMYAiABKAMSDAoEam9icxgDIAEoAxIVCg1leGNsdWRlZF9qb2JzGAQgASgDEi4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKjwKBVRodW1iEhUKEVRIVU1CX1VOU1BFQ0lGSUVEEAASDAoIVEhVTUJfVVAQARIOCgpUSFVNQl9ET1dOEAIqSgoGRWRpdE9wEhcKE0VESVRfT1BfVU5TUEVDSUZJRUQQABITCg9FRElUX09QX1JFUExBQ0UQARISCg5FRElUX09QX0lOU0VSVBACKpEBCg9RdWFsaXR5R3JvdXBpbmcSIAocUVVBTElUWV9HUk9VUElOR19VTlNQRUNJRklFRBAAEiEKHVFVQUxJVFlfR1JPVVBJTkdfTU9ERUxfRE9NQUlOEAESHAoYUVVBTElUWV9HUk9VUElOR19BQ0NPVU5UEAISGwoXUVVBTElUWV9HUk9VUElOR19DT0hPUlQQAzKnCAoPRmVlZGJhY2tTZXJ2aWNlElcKDFN1Ym1pdFJhdGluZxIpLnZlcmJhdGltLmZlZWRiYWNrLnYxLlN1Ym1pdFJhdGluZ1JlcXVlc3QaHC52ZXJiYXRpbS5mZWVkYmFjay52MS5SYXRpbmcSYwoQU3VibWl0Q29ycmVjdGlvbhItLnZlcmJhdGltLmZlZWRiYWNrLnYxLlN1Ym1pdENvcnJlY3Rpb25SZXF1ZXN0GiAudmVyYmF0aW0uZmVlZGJhY2sudjEuQ29ycmVjdGlvbhJvChZHZXRDb3JyZWN0ZWRUcmFuc2NyaXB0EjMudmVyYmF0aW0uZmVlZGJhY2sudjEuR2V0Q29ycmVjdGVkVHJhbnNjcmlwdFJlcXVlc3QaIC52ZXJiYXRpbS5mZWVkYmFjay52MS5Db3JyZWN0aW9uEl8KDUxpc3RSZXZpc2lvbnMSKi52ZXJiYXRpbS5mZWVkYmFjay52MS5MaXN0UmV2aXNpb25zUmVxdWVzdBoiLnZlcmJhdGltLmZlZWRiYWNrLnYxLlJldmlzaW9uTGlzdBJRCglTZXRDb2hvcnQSJi52ZXJiYXRpbS5mZWVkYmFjay52MS5TZXRDb2hvcnRSZXF1ZXN0GhwudmVyYmF0aW0uZmVlZGJhY2sudjEuQ29ob3J0ElQKClNldENvbnNlbnQSJy52ZXJiYXRpbS5mZWVkYmFjay52MS5TZXRDb25zZW50UmVxdWVzdBodLnZlcmJhdGltLmZlZWRiYWNrLnYxLkNvbnNlbnQSVAoKR2V0Q29uc2VudBInLnZlcmJhdGltLmZlZWRiYWNrLnYxLkdldENvbnNlbnRSZXF1ZXN0Gh0udmVyYmF0aW0uZmVlZGJhY2sudjEuQ29uc2VudBJaCgpHZXRRdWFsaXR5EicudmVyYmF0aW0uZmVlZGJhY2sudjEuR2V0UXVhbGl0eVJlcXVlc3QaIy52ZXJiYXRpbS5mZWVkYmFjay52MS5RdWFsaXR5UmVwb3J0EmYKDkdldENhbGlicmF0aW9uEisudmVyYmF0aW0uZmVlZGJhY2sudjEuR2V0Q2FsaWJyYXRpb25SZXF1ZXN0GicudmVyYmF0aW0uZmVlZGJhY2sudjEuQ2FsaWJyYXRpb25SZXBvcnQSYAoOR2V0UmV2aWV3UXVldWUSKy52ZXJiYXRpbS5mZWVkYmFjay52MS5HZXRSZXZpZXdRdWV1ZVJlcXVlc3QaIS52ZXJiYXRpbS5mZWVkYmFjay52MS5SZXZpZXdRdWV1ZRJfCg1FeHBvcnREYXRhc2V0EioudmVyYmF0aW0uZmVlZGJhY2sudjEuRXhwb3J0RGF0YXNldFJlcXVlc3QaIi52ZXJiYXRpbS5mZWVkYmFjay52MS5FeHBvcnRSZXN1bHRiBnByb3RvMw", [file_google_protobuf_timestamp, file_verbatim_common_v1_transcript]);
 
 /**
+ * score 1..5, or a thumb alone (up counts as 5, down as 1).
+ *
  * @generated from message verbatim.feedback.v1.SubmitRatingRequest
  */
 export type SubmitRatingRequest = Message<"verbatim.feedback.v1.SubmitRatingRequest"> & {
@@ -46,6 +48,11 @@ export type SubmitRatingRequest = Message<"verbatim.feedback.v1.SubmitRatingRequ
    * @generated from field: string user_id = 5;
    */
   userId: string;
+
+  /**
+   * @generated from field: verbatim.feedback.v1.Thumb thumb = 6;
+   */
+  thumb: Thumb;
 };
 
 /**
@@ -78,6 +85,16 @@ export type Rating = Message<"verbatim.feedback.v1.Rating"> & {
    * @generated from field: google.protobuf.Timestamp created_at = 4;
    */
   createdAt?: Timestamp;
+
+  /**
+   * @generated from field: verbatim.feedback.v1.Thumb thumb = 5;
+   */
+  thumb: Thumb;
+
+  /**
+   * @generated from field: string user_id = 6;
+   */
+  userId: string;
 };
 
 /**
@@ -109,6 +126,11 @@ export type WordEdit = Message<"verbatim.feedback.v1.WordEdit"> & {
    * @generated from field: string word = 3;
    */
   word: string;
+
+  /**
+   * @generated from field: verbatim.feedback.v1.EditOp op = 4;
+   */
+  op: EditOp;
 };
 
 /**
@@ -148,6 +170,14 @@ export type SubmitCorrectionRequest = Message<"verbatim.feedback.v1.SubmitCorrec
    * @generated from field: int32 base_revision = 5;
    */
   baseRevision: number;
+
+  /**
+   * Instead of edits: the full correct text of the recording (a human transcript, or the known
+   * script of a synthetic one). The edits that make base_revision read as it are computed here.
+   *
+   * @generated from field: string reference_text = 6;
+   */
+  referenceText: string;
 };
 
 /**
@@ -192,6 +222,35 @@ export type Correction = Message<"verbatim.feedback.v1.Correction"> & {
    * @generated from field: google.protobuf.Timestamp created_at = 6;
    */
   createdAt?: Timestamp;
+
+  /**
+   * @generated from field: int32 base_revision = 7;
+   */
+  baseRevision: number;
+
+  /**
+   * @generated from field: string user_id = 8;
+   */
+  userId: string;
+
+  /**
+   * occurrences of vocabulary terms in this revision
+   *
+   * @generated from field: int32 domain_terms = 9;
+   */
+  domainTerms: number;
+
+  /**
+   * of which the machine missed or misrecognised
+   *
+   * @generated from field: int32 domain_term_errors = 10;
+   */
+  domainTermErrors: number;
+
+  /**
+   * @generated from field: repeated string missed_terms = 11;
+   */
+  missedTerms: string[];
 };
 
 /**
@@ -214,6 +273,11 @@ export type GetCorrectedTranscriptRequest = Message<"verbatim.feedback.v1.GetCor
    * @generated from field: string job_id = 2;
    */
   jobId: string;
+
+  /**
+   * @generated from field: optional int32 revision = 3;
+   */
+  revision?: number;
 };
 
 /**
@@ -224,6 +288,225 @@ export const GetCorrectedTranscriptRequestSchema: GenMessage<GetCorrectedTranscr
   messageDesc(file_verbatim_feedback_v1_feedback, 5);
 
 /**
+ * @generated from message verbatim.feedback.v1.ListRevisionsRequest
+ */
+export type ListRevisionsRequest = Message<"verbatim.feedback.v1.ListRevisionsRequest"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string job_id = 2;
+   */
+  jobId: string;
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.ListRevisionsRequest.
+ * Use `create(ListRevisionsRequestSchema)` to create a new message.
+ */
+export const ListRevisionsRequestSchema: GenMessage<ListRevisionsRequest> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 6);
+
+/**
+ * @generated from message verbatim.feedback.v1.RevisionInfo
+ */
+export type RevisionInfo = Message<"verbatim.feedback.v1.RevisionInfo"> & {
+  /**
+   * @generated from field: int32 revision = 1;
+   */
+  revision: number;
+
+  /**
+   * @generated from field: int32 base_revision = 2;
+   */
+  baseRevision: number;
+
+  /**
+   * @generated from field: string user_id = 3;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: int32 edits = 4;
+   */
+  edits: number;
+
+  /**
+   * @generated from field: double wer = 5;
+   */
+  wer: number;
+
+  /**
+   * @generated from field: double cer = 6;
+   */
+  cer: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 7;
+   */
+  createdAt?: Timestamp;
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.RevisionInfo.
+ * Use `create(RevisionInfoSchema)` to create a new message.
+ */
+export const RevisionInfoSchema: GenMessage<RevisionInfo> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 7);
+
+/**
+ * @generated from message verbatim.feedback.v1.RevisionList
+ */
+export type RevisionList = Message<"verbatim.feedback.v1.RevisionList"> & {
+  /**
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * @generated from field: repeated verbatim.feedback.v1.RevisionInfo revisions = 2;
+   */
+  revisions: RevisionInfo[];
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.RevisionList.
+ * Use `create(RevisionListSchema)` to create a new message.
+ */
+export const RevisionListSchema: GenMessage<RevisionList> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 8);
+
+/**
+ * @generated from message verbatim.feedback.v1.SetCohortRequest
+ */
+export type SetCohortRequest = Message<"verbatim.feedback.v1.SetCohortRequest"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string job_id = 2;
+   */
+  jobId: string;
+
+  /**
+   * @generated from field: map<string, string> attributes = 3;
+   */
+  attributes: { [key: string]: string };
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.SetCohortRequest.
+ * Use `create(SetCohortRequestSchema)` to create a new message.
+ */
+export const SetCohortRequestSchema: GenMessage<SetCohortRequest> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 9);
+
+/**
+ * @generated from message verbatim.feedback.v1.Cohort
+ */
+export type Cohort = Message<"verbatim.feedback.v1.Cohort"> & {
+  /**
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * @generated from field: map<string, string> attributes = 2;
+   */
+  attributes: { [key: string]: string };
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 3;
+   */
+  updatedAt?: Timestamp;
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.Cohort.
+ * Use `create(CohortSchema)` to create a new message.
+ */
+export const CohortSchema: GenMessage<Cohort> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 10);
+
+/**
+ * @generated from message verbatim.feedback.v1.SetConsentRequest
+ */
+export type SetConsentRequest = Message<"verbatim.feedback.v1.SetConsentRequest"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: bool export_allowed = 2;
+   */
+  exportAllowed: boolean;
+
+  /**
+   * @generated from field: string user_id = 3;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.SetConsentRequest.
+ * Use `create(SetConsentRequestSchema)` to create a new message.
+ */
+export const SetConsentRequestSchema: GenMessage<SetConsentRequest> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 11);
+
+/**
+ * @generated from message verbatim.feedback.v1.GetConsentRequest
+ */
+export type GetConsentRequest = Message<"verbatim.feedback.v1.GetConsentRequest"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.GetConsentRequest.
+ * Use `create(GetConsentRequestSchema)` to create a new message.
+ */
+export const GetConsentRequestSchema: GenMessage<GetConsentRequest> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 12);
+
+/**
+ * @generated from message verbatim.feedback.v1.Consent
+ */
+export type Consent = Message<"verbatim.feedback.v1.Consent"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: bool export_allowed = 2;
+   */
+  exportAllowed: boolean;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 3;
+   */
+  updatedAt?: Timestamp;
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.Consent.
+ * Use `create(ConsentSchema)` to create a new message.
+ */
+export const ConsentSchema: GenMessage<Consent> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 13);
+
+/**
+ * since / until: RFC 3339 timestamps or YYYY-MM-DD dates, on the time of the latest correction.
+ * window: "", "hour", "day", "week" or "month" — one group per window as well.
+ *
  * @generated from message verbatim.feedback.v1.GetQualityRequest
  */
 export type GetQualityRequest = Message<"verbatim.feedback.v1.GetQualityRequest"> & {
@@ -241,6 +524,35 @@ export type GetQualityRequest = Message<"verbatim.feedback.v1.GetQualityRequest"
    * @generated from field: string since = 3;
    */
   since: string;
+
+  /**
+   * @generated from field: string until = 4;
+   */
+  until: string;
+
+  /**
+   * @generated from field: verbatim.feedback.v1.QualityGrouping group_by = 5;
+   */
+  groupBy: QualityGrouping;
+
+  /**
+   * only this account
+   *
+   * @generated from field: string account_id = 6;
+   */
+  accountId: string;
+
+  /**
+   * with COHORT grouping: only this attribute (e.g. "accent")
+   *
+   * @generated from field: string cohort_attribute = 7;
+   */
+  cohortAttribute: string;
+
+  /**
+   * @generated from field: string window = 8;
+   */
+  window: string;
 };
 
 /**
@@ -248,7 +560,7 @@ export type GetQualityRequest = Message<"verbatim.feedback.v1.GetQualityRequest"
  * Use `create(GetQualityRequestSchema)` to create a new message.
  */
 export const GetQualityRequestSchema: GenMessage<GetQualityRequest> = /*@__PURE__*/
-  messageDesc(file_verbatim_feedback_v1_feedback, 6);
+  messageDesc(file_verbatim_feedback_v1_feedback, 14);
 
 /**
  * @generated from message verbatim.feedback.v1.QualityGroup
@@ -270,6 +582,8 @@ export type QualityGroup = Message<"verbatim.feedback.v1.QualityGroup"> & {
   correctedJobs: bigint;
 
   /**
+   * errors / reference words, over all the group's words
+   *
    * @generated from field: double wer = 4;
    */
   wer: number;
@@ -278,6 +592,61 @@ export type QualityGroup = Message<"verbatim.feedback.v1.QualityGroup"> & {
    * @generated from field: double cer = 5;
    */
   cer: number;
+
+  /**
+   * @generated from field: string account_id = 6;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string cohort_attribute = 7;
+   */
+  cohortAttribute: string;
+
+  /**
+   * @generated from field: string cohort_value = 8;
+   */
+  cohortValue: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp window_start = 9;
+   */
+  windowStart?: Timestamp;
+
+  /**
+   * @generated from field: int64 reference_words = 10;
+   */
+  referenceWords: bigint;
+
+  /**
+   * @generated from field: int64 substitutions = 11;
+   */
+  substitutions: bigint;
+
+  /**
+   * @generated from field: int64 deletions = 12;
+   */
+  deletions: bigint;
+
+  /**
+   * @generated from field: int64 insertions = 13;
+   */
+  insertions: bigint;
+
+  /**
+   * @generated from field: int64 domain_terms = 14;
+   */
+  domainTerms: bigint;
+
+  /**
+   * @generated from field: int64 domain_term_errors = 15;
+   */
+  domainTermErrors: bigint;
+
+  /**
+   * @generated from field: double domain_term_error_rate = 16;
+   */
+  domainTermErrorRate: number;
 };
 
 /**
@@ -285,7 +654,54 @@ export type QualityGroup = Message<"verbatim.feedback.v1.QualityGroup"> & {
  * Use `create(QualityGroupSchema)` to create a new message.
  */
 export const QualityGroupSchema: GenMessage<QualityGroup> = /*@__PURE__*/
-  messageDesc(file_verbatim_feedback_v1_feedback, 7);
+  messageDesc(file_verbatim_feedback_v1_feedback, 15);
+
+/**
+ * @generated from message verbatim.feedback.v1.CohortGap
+ */
+export type CohortGap = Message<"verbatim.feedback.v1.CohortGap"> & {
+  /**
+   * @generated from field: string model_version = 1;
+   */
+  modelVersion: string;
+
+  /**
+   * @generated from field: string cohort_attribute = 2;
+   */
+  cohortAttribute: string;
+
+  /**
+   * @generated from field: string best_value = 3;
+   */
+  bestValue: string;
+
+  /**
+   * @generated from field: double best_wer = 4;
+   */
+  bestWer: number;
+
+  /**
+   * @generated from field: string worst_value = 5;
+   */
+  worstValue: string;
+
+  /**
+   * @generated from field: double worst_wer = 6;
+   */
+  worstWer: number;
+
+  /**
+   * @generated from field: double gap = 7;
+   */
+  gap: number;
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.CohortGap.
+ * Use `create(CohortGapSchema)` to create a new message.
+ */
+export const CohortGapSchema: GenMessage<CohortGap> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 16);
 
 /**
  * @generated from message verbatim.feedback.v1.QualityReport
@@ -295,6 +711,11 @@ export type QualityReport = Message<"verbatim.feedback.v1.QualityReport"> & {
    * @generated from field: repeated verbatim.feedback.v1.QualityGroup groups = 1;
    */
   groups: QualityGroup[];
+
+  /**
+   * @generated from field: repeated verbatim.feedback.v1.CohortGap cohort_gaps = 2;
+   */
+  cohortGaps: CohortGap[];
 };
 
 /**
@@ -302,13 +723,533 @@ export type QualityReport = Message<"verbatim.feedback.v1.QualityReport"> & {
  * Use `create(QualityReportSchema)` to create a new message.
  */
 export const QualityReportSchema: GenMessage<QualityReport> = /*@__PURE__*/
-  messageDesc(file_verbatim_feedback_v1_feedback, 8);
+  messageDesc(file_verbatim_feedback_v1_feedback, 17);
 
 /**
+ * @generated from message verbatim.feedback.v1.GetCalibrationRequest
+ */
+export type GetCalibrationRequest = Message<"verbatim.feedback.v1.GetCalibrationRequest"> & {
+  /**
+   * @generated from field: string model_version = 1;
+   */
+  modelVersion: string;
+
+  /**
+   * @generated from field: string domain = 2;
+   */
+  domain: string;
+
+  /**
+   * @generated from field: string since = 3;
+   */
+  since: string;
+
+  /**
+   * @generated from field: string until = 4;
+   */
+  until: string;
+
+  /**
+   * @generated from field: int32 buckets = 5;
+   */
+  buckets: number;
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.GetCalibrationRequest.
+ * Use `create(GetCalibrationRequestSchema)` to create a new message.
+ */
+export const GetCalibrationRequestSchema: GenMessage<GetCalibrationRequest> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 18);
+
+/**
+ * @generated from message verbatim.feedback.v1.CalibrationBucket
+ */
+export type CalibrationBucket = Message<"verbatim.feedback.v1.CalibrationBucket"> & {
+  /**
+   * @generated from field: double lower = 1;
+   */
+  lower: number;
+
+  /**
+   * @generated from field: double upper = 2;
+   */
+  upper: number;
+
+  /**
+   * @generated from field: int64 words = 3;
+   */
+  words: bigint;
+
+  /**
+   * @generated from field: int64 correct = 4;
+   */
+  correct: bigint;
+
+  /**
+   * @generated from field: double mean_confidence = 5;
+   */
+  meanConfidence: number;
+
+  /**
+   * @generated from field: double accuracy = 6;
+   */
+  accuracy: number;
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.CalibrationBucket.
+ * Use `create(CalibrationBucketSchema)` to create a new message.
+ */
+export const CalibrationBucketSchema: GenMessage<CalibrationBucket> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 19);
+
+/**
+ * @generated from message verbatim.feedback.v1.ModelCalibration
+ */
+export type ModelCalibration = Message<"verbatim.feedback.v1.ModelCalibration"> & {
+  /**
+   * @generated from field: string model_version = 1;
+   */
+  modelVersion: string;
+
+  /**
+   * @generated from field: int64 words = 2;
+   */
+  words: bigint;
+
+  /**
+   * @generated from field: double expected_calibration_error = 3;
+   */
+  expectedCalibrationError: number;
+
+  /**
+   * @generated from field: repeated verbatim.feedback.v1.CalibrationBucket buckets = 4;
+   */
+  buckets: CalibrationBucket[];
+
+  /**
+   * @generated from field: int64 corrected_jobs = 5;
+   */
+  correctedJobs: bigint;
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.ModelCalibration.
+ * Use `create(ModelCalibrationSchema)` to create a new message.
+ */
+export const ModelCalibrationSchema: GenMessage<ModelCalibration> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 20);
+
+/**
+ * @generated from message verbatim.feedback.v1.CalibrationReport
+ */
+export type CalibrationReport = Message<"verbatim.feedback.v1.CalibrationReport"> & {
+  /**
+   * @generated from field: repeated verbatim.feedback.v1.ModelCalibration models = 1;
+   */
+  models: ModelCalibration[];
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.CalibrationReport.
+ * Use `create(CalibrationReportSchema)` to create a new message.
+ */
+export const CalibrationReportSchema: GenMessage<CalibrationReport> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 21);
+
+/**
+ * @generated from message verbatim.feedback.v1.GetReviewQueueRequest
+ */
+export type GetReviewQueueRequest = Message<"verbatim.feedback.v1.GetReviewQueueRequest"> & {
+  /**
+   * per list; 0 = 20, at most 500
+   *
+   * @generated from field: int32 limit = 1;
+   */
+  limit: number;
+
+  /**
+   * @generated from field: string model_version = 2;
+   */
+  modelVersion: string;
+
+  /**
+   * @generated from field: string domain = 3;
+   */
+  domain: string;
+
+  /**
+   * on the job's completion time
+   *
+   * @generated from field: string since = 4;
+   */
+  since: string;
+
+  /**
+   * only segments below this confidence; 0 = no bound
+   *
+   * @generated from field: double max_confidence = 5;
+   */
+  maxConfidence: number;
+
+  /**
+   * segments of jobs already corrected are left out unless set
+   *
+   * @generated from field: bool include_corrected = 6;
+   */
+  includeCorrected: boolean;
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.GetReviewQueueRequest.
+ * Use `create(GetReviewQueueRequestSchema)` to create a new message.
+ */
+export const GetReviewQueueRequestSchema: GenMessage<GetReviewQueueRequest> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 22);
+
+/**
+ * @generated from message verbatim.feedback.v1.AudioSpan
+ */
+export type AudioSpan = Message<"verbatim.feedback.v1.AudioSpan"> & {
+  /**
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * @generated from field: string audio_key = 2;
+   */
+  audioKey: string;
+
+  /**
+   * @generated from field: double start = 3;
+   */
+  start: number;
+
+  /**
+   * @generated from field: double end = 4;
+   */
+  end: number;
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.AudioSpan.
+ * Use `create(AudioSpanSchema)` to create a new message.
+ */
+export const AudioSpanSchema: GenMessage<AudioSpan> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 23);
+
+/**
+ * @generated from message verbatim.feedback.v1.ReviewSegment
+ */
+export type ReviewSegment = Message<"verbatim.feedback.v1.ReviewSegment"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string job_id = 2;
+   */
+  jobId: string;
+
+  /**
+   * @generated from field: int32 segment_id = 3;
+   */
+  segmentId: number;
+
+  /**
+   * @generated from field: verbatim.feedback.v1.AudioSpan span = 4;
+   */
+  span?: AudioSpan;
+
+  /**
+   * @generated from field: double confidence = 5;
+   */
+  confidence: number;
+
+  /**
+   * @generated from field: double min_word_confidence = 6;
+   */
+  minWordConfidence: number;
+
+  /**
+   * @generated from field: string text = 7;
+   */
+  text: string;
+
+  /**
+   * @generated from field: string model_version = 8;
+   */
+  modelVersion: string;
+
+  /**
+   * @generated from field: string domain = 9;
+   */
+  domain: string;
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.ReviewSegment.
+ * Use `create(ReviewSegmentSchema)` to create a new message.
+ */
+export const ReviewSegmentSchema: GenMessage<ReviewSegment> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 24);
+
+/**
+ * @generated from message verbatim.feedback.v1.ReviewJob
+ */
+export type ReviewJob = Message<"verbatim.feedback.v1.ReviewJob"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string job_id = 2;
+   */
+  jobId: string;
+
+  /**
+   * @generated from field: double mean_score = 3;
+   */
+  meanScore: number;
+
+  /**
+   * @generated from field: int32 ratings = 4;
+   */
+  ratings: number;
+
+  /**
+   * @generated from field: string latest_comment = 5;
+   */
+  latestComment: string;
+
+  /**
+   * the whole recording
+   *
+   * @generated from field: verbatim.feedback.v1.AudioSpan span = 6;
+   */
+  span?: AudioSpan;
+
+  /**
+   * @generated from field: string model_version = 7;
+   */
+  modelVersion: string;
+
+  /**
+   * @generated from field: string domain = 8;
+   */
+  domain: string;
+
+  /**
+   * @generated from field: double mean_confidence = 9;
+   */
+  meanConfidence: number;
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.ReviewJob.
+ * Use `create(ReviewJobSchema)` to create a new message.
+ */
+export const ReviewJobSchema: GenMessage<ReviewJob> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 25);
+
+/**
+ * @generated from message verbatim.feedback.v1.ReviewQueue
+ */
+export type ReviewQueue = Message<"verbatim.feedback.v1.ReviewQueue"> & {
+  /**
+   * @generated from field: repeated verbatim.feedback.v1.ReviewSegment segments = 1;
+   */
+  segments: ReviewSegment[];
+
+  /**
+   * @generated from field: repeated verbatim.feedback.v1.ReviewJob jobs = 2;
+   */
+  jobs: ReviewJob[];
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.ReviewQueue.
+ * Use `create(ReviewQueueSchema)` to create a new message.
+ */
+export const ReviewQueueSchema: GenMessage<ReviewQueue> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 26);
+
+/**
+ * since / until: dates (YYYY-MM-DD, until exclusive) on the time of the latest correction.
+ *
+ * @generated from message verbatim.feedback.v1.ExportDatasetRequest
+ */
+export type ExportDatasetRequest = Message<"verbatim.feedback.v1.ExportDatasetRequest"> & {
+  /**
+   * @generated from field: string domain = 1;
+   */
+  domain: string;
+
+  /**
+   * @generated from field: string since = 2;
+   */
+  since: string;
+
+  /**
+   * @generated from field: string until = 3;
+   */
+  until: string;
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.ExportDatasetRequest.
+ * Use `create(ExportDatasetRequestSchema)` to create a new message.
+ */
+export const ExportDatasetRequestSchema: GenMessage<ExportDatasetRequest> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 27);
+
+/**
+ * @generated from message verbatim.feedback.v1.ExportResult
+ */
+export type ExportResult = Message<"verbatim.feedback.v1.ExportResult"> & {
+  /**
+   * @generated from field: string manifest_key = 1;
+   */
+  manifestKey: string;
+
+  /**
+   * @generated from field: int64 segments = 2;
+   */
+  segments: bigint;
+
+  /**
+   * @generated from field: int64 jobs = 3;
+   */
+  jobs: bigint;
+
+  /**
+   * corrected jobs left out because their account opted out
+   *
+   * @generated from field: int64 excluded_jobs = 4;
+   */
+  excludedJobs: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 5;
+   */
+  createdAt?: Timestamp;
+};
+
+/**
+ * Describes the message verbatim.feedback.v1.ExportResult.
+ * Use `create(ExportResultSchema)` to create a new message.
+ */
+export const ExportResultSchema: GenMessage<ExportResult> = /*@__PURE__*/
+  messageDesc(file_verbatim_feedback_v1_feedback, 28);
+
+/**
+ * @generated from enum verbatim.feedback.v1.Thumb
+ */
+export enum Thumb {
+  /**
+   * @generated from enum value: THUMB_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: THUMB_UP = 1;
+   */
+  UP = 1,
+
+  /**
+   * @generated from enum value: THUMB_DOWN = 2;
+   */
+  DOWN = 2,
+}
+
+/**
+ * Describes the enum verbatim.feedback.v1.Thumb.
+ */
+export const ThumbSchema: GenEnum<Thumb> = /*@__PURE__*/
+  enumDesc(file_verbatim_feedback_v1_feedback, 0);
+
+/**
+ * @generated from enum verbatim.feedback.v1.EditOp
+ */
+export enum EditOp {
+  /**
+   * treated as REPLACE
+   *
+   * @generated from enum value: EDIT_OP_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * replace word_index with `word` (empty deletes it; several words split its time span)
+   *
+   * @generated from enum value: EDIT_OP_REPLACE = 1;
+   */
+  REPLACE = 1,
+
+  /**
+   * insert `word` before word_index (word_index = number of words appends)
+   *
+   * @generated from enum value: EDIT_OP_INSERT = 2;
+   */
+  INSERT = 2,
+}
+
+/**
+ * Describes the enum verbatim.feedback.v1.EditOp.
+ */
+export const EditOpSchema: GenEnum<EditOp> = /*@__PURE__*/
+  enumDesc(file_verbatim_feedback_v1_feedback, 1);
+
+/**
+ * @generated from enum verbatim.feedback.v1.QualityGrouping
+ */
+export enum QualityGrouping {
+  /**
+   * model version and domain
+   *
+   * @generated from enum value: QUALITY_GROUPING_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: QUALITY_GROUPING_MODEL_DOMAIN = 1;
+   */
+  MODEL_DOMAIN = 1,
+
+  /**
+   * model version and account
+   *
+   * @generated from enum value: QUALITY_GROUPING_ACCOUNT = 2;
+   */
+  ACCOUNT = 2,
+
+  /**
+   * model version, cohort attribute and value
+   *
+   * @generated from enum value: QUALITY_GROUPING_COHORT = 3;
+   */
+  COHORT = 3,
+}
+
+/**
+ * Describes the enum verbatim.feedback.v1.QualityGrouping.
+ */
+export const QualityGroupingSchema: GenEnum<QualityGrouping> = /*@__PURE__*/
+  enumDesc(file_verbatim_feedback_v1_feedback, 2);
+
+/**
+ * --- customer RPCs (scoped by account_id; another account's job is NOT_FOUND) ---
+ *
  * @generated from service verbatim.feedback.v1.FeedbackService
  */
 export const FeedbackService: GenService<{
   /**
+   * One rating per (job, user): a second rating by the same user replaces the first.
+   *
    * @generated from rpc verbatim.feedback.v1.FeedbackService.SubmitRating
    */
   submitRating: {
@@ -318,6 +1259,7 @@ export const FeedbackService: GenService<{
   },
   /**
    * Stores a new revision of the corrected transcript; the machine original is never overwritten.
+   * FAILED_PRECONDITION when base_revision is not the latest revision (someone else corrected it first).
    *
    * @generated from rpc verbatim.feedback.v1.FeedbackService.SubmitCorrection
    */
@@ -328,6 +1270,7 @@ export const FeedbackService: GenService<{
   },
   /**
    * The latest corrected revision, NOT_FOUND when the transcript was never corrected.
+   * With `revision` set, that revision (0 = the machine original).
    *
    * @generated from rpc verbatim.feedback.v1.FeedbackService.GetCorrectedTranscript
    */
@@ -337,12 +1280,83 @@ export const FeedbackService: GenService<{
     output: typeof CorrectionSchema;
   },
   /**
+   * Every revision of a job's transcript, without the transcript bodies.
+   *
+   * @generated from rpc verbatim.feedback.v1.FeedbackService.ListRevisions
+   */
+  listRevisions: {
+    methodKind: "unary";
+    input: typeof ListRevisionsRequestSchema;
+    output: typeof RevisionListSchema;
+  },
+  /**
+   * Customer-supplied speaker / recording attributes of a job (e.g. accent, recording setup),
+   * used to compare quality between groups. May be set before the transcript is complete.
+   *
+   * @generated from rpc verbatim.feedback.v1.FeedbackService.SetCohort
+   */
+  setCohort: {
+    methodKind: "unary";
+    input: typeof SetCohortRequestSchema;
+    output: typeof CohortSchema;
+  },
+  /**
+   * Whether the account's corrected data may be exported for retraining (default: allowed).
+   *
+   * @generated from rpc verbatim.feedback.v1.FeedbackService.SetConsent
+   */
+  setConsent: {
+    methodKind: "unary";
+    input: typeof SetConsentRequestSchema;
+    output: typeof ConsentSchema;
+  },
+  /**
+   * @generated from rpc verbatim.feedback.v1.FeedbackService.GetConsent
+   */
+  getConsent: {
+    methodKind: "unary";
+    input: typeof GetConsentRequestSchema;
+    output: typeof ConsentSchema;
+  },
+  /**
+   * WER / CER / domain-term errors of machine output against the latest corrections.
+   *
    * @generated from rpc verbatim.feedback.v1.FeedbackService.GetQuality
    */
   getQuality: {
     methodKind: "unary";
     input: typeof GetQualityRequestSchema;
     output: typeof QualityReportSchema;
+  },
+  /**
+   * Reliability of word confidence: buckets of confidence vs. being right, and expected calibration error.
+   *
+   * @generated from rpc verbatim.feedback.v1.FeedbackService.GetCalibration
+   */
+  getCalibration: {
+    methodKind: "unary";
+    input: typeof GetCalibrationRequestSchema;
+    output: typeof CalibrationReportSchema;
+  },
+  /**
+   * Lowest-confidence segments and worst-rated jobs, sampled across accounts, with their audio spans.
+   *
+   * @generated from rpc verbatim.feedback.v1.FeedbackService.GetReviewQueue
+   */
+  getReviewQueue: {
+    methodKind: "unary";
+    input: typeof GetReviewQueueRequestSchema;
+    output: typeof ReviewQueueSchema;
+  },
+  /**
+   * Writes corrected segments of consenting accounts to S3 as a JSON-lines dataset manifest.
+   *
+   * @generated from rpc verbatim.feedback.v1.FeedbackService.ExportDataset
+   */
+  exportDataset: {
+    methodKind: "unary";
+    input: typeof ExportDatasetRequestSchema;
+    output: typeof ExportResultSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_verbatim_feedback_v1_feedback, 0);
