@@ -28,6 +28,10 @@ export interface WhisperManifest extends ModelManifest {
   /** Skip a window as silence when P(<|nospeech|>) exceeds this and the average log-prob is below logprob_threshold. */
   no_speech_threshold?: number;
   logprob_threshold?: number;
+  /** Temperatures tried in turn while a window's text is a loop or unlikely (default 0, 0.2, … 1.0; [0] = greedy only). */
+  temperatures?: number[];
+  /** A window's text is a loop above this gzip compression ratio (default 2.4). */
+  compression_ratio_threshold?: number;
 }
 
 export interface WhisperSpec {
@@ -85,6 +89,9 @@ export function validateWhisperManifest(m: ModelManifest, dir: string): WhisperM
   if (o.task !== undefined && o.task !== 'transcribe' && o.task !== 'translate') problems.push('"task" must be "transcribe" or "translate"');
   if (o.language !== undefined && (typeof o.language !== 'string' || !o.language)) problems.push('"language" must be a language code such as "en"');
   if (o.max_new_tokens !== undefined && (typeof o.max_new_tokens !== 'number' || o.max_new_tokens < 1)) problems.push('"max_new_tokens" must be a positive number');
+  if (o.temperatures !== undefined && (!Array.isArray(o.temperatures) || !o.temperatures.every((t) => typeof t === 'number' && t >= 0))) {
+    problems.push('"temperatures" must be a list of numbers >= 0');
+  }
   if (m.sample_rate !== 16000) problems.push(`Whisper models take 16 kHz audio; "sample_rate" is ${m.sample_rate}`);
   if (problems.length) throw new Error(`Invalid Whisper manifest in ${dir}: ${problems.join('; ')}`);
   return m as WhisperManifest;

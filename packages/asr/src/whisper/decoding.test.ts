@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURE_DIR } from '../../test/whisper-fixture';
-import { applyRules, applyTimestampRules, argmax, logProbOf, type RuleIds, segmentText, splitWindow } from './decoding';
+import { applyRules, applyTimestampRules, argmax, compressionRatio, logProbOf, type RuleIds, sampleToken, seededRandom, segmentText, splitWindow } from './decoding';
 import { fromFloat16, toFloat16 } from './onnx';
 import { WhisperTokenizer } from './tokenizer';
 
@@ -87,6 +87,32 @@ describe('suppression and timestamp rules', () => {
   it('argmax takes the first of equal scores; logProbOf normalises', () => {
     expect(argmax(Float32Array.from([1, 3, 3, 2]))).toBe(1);
     expect(Math.exp(logProbOf(Float32Array.from([0, 0, -Infinity, 0]), 1))).toBeCloseTo(1 / 3, 10);
+  });
+});
+
+describe('temperature fallback helpers', () => {
+  it('measures repetition like openai/whisper (zlib compression ratio)', () => {
+    expect(compressionRatio('')).toBe(0);
+    expect(compressionRatio(' The patient was given twenty milligrams of atorvastatin.')).toBeLessThan(1.5);
+    expect(compressionRatio(' I am sorry.'.repeat(30))).toBeGreaterThan(2.4);
+  });
+
+  it('samples from softmax(scores / T), never a suppressed token, reproducibly with a seed', () => {
+    const s = Float32Array.from([Math.log(0.7), Math.log(0.2), -Infinity, Math.log(0.1)]);
+    const rng = seededRandom(7);
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 20000; i++) counts[sampleToken(s, 1, rng)]!++;
+    expect(counts[2]).toBe(0);
+    expect(counts[0]! / 20000).toBeCloseTo(0.7, 1);
+    expect(counts[1]! / 20000).toBeCloseTo(0.2, 1);
+    const a = seededRandom(42);
+    const b = seededRandom(42);
+    expect(Array.from({ length: 5 }, a)).toEqual(Array.from({ length: 5 }, b));
+    // a low temperature sharpens towards the argmax
+    const cold = seededRandom(1);
+    let top = 0;
+    for (let i = 0; i < 1000; i++) if (sampleToken(s, 0.05, cold) === 0) top++;
+    expect(top).toBeGreaterThan(990);
   });
 });
 

@@ -2,6 +2,7 @@
 // so they can be tested on plain arrays: token suppression, the timestamp rules, the split of a
 // window's tokens into timed segments (and how far to move to the next window), and words with
 // approximate timings and confidences.
+import { deflateSync } from 'node:zlib';
 import type { Word } from '../types.js';
 import type { WhisperSpec } from './config.js';
 import type { WhisperTokenizer } from './tokenizer.js';
@@ -77,6 +78,47 @@ export function argmax(scores: Float32Array): number {
     }
   }
   return best;
+}
+
+/** A token drawn from softmax(scores / temperature); `rng` gives uniform numbers in [0, 1). */
+export function sampleToken(scores: Float32Array, temperature: number, rng: () => number): number {
+  let max = -Infinity;
+  for (let i = 0; i < scores.length; i++) if (scores[i]! > max) max = scores[i]!;
+  const w = new Float64Array(scores.length);
+  let total = 0;
+  for (let i = 0; i < scores.length; i++) {
+    const e = scores[i]! === -Infinity ? 0 : Math.exp((scores[i]! - max) / temperature);
+    w[i] = e;
+    total += e;
+  }
+  let r = rng() * total;
+  let last = 0;
+  for (let i = 0; i < w.length; i++) {
+    if (w[i]! === 0) continue;
+    last = i;
+    r -= w[i]!;
+    if (r < 0) return i;
+  }
+  return last;
+}
+
+/** A small seeded PRNG (mulberry32) so that fallback sampling gives the same transcript every run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** openai/whisper's repetition measure: UTF-8 length / zlib-compressed length (> 2.4: a loop). */
+export function compressionRatio(text: string): number {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length === 0) return 0;
+  return bytes.length / deflateSync(bytes).length;
 }
 
 /** log softmax(scores)[index]. */

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadEngine } from '../load';
 import { FIXTURE_DIR, readF32, reference } from '../../test/whisper-fixture';
+import { compressionRatio } from './decoding';
 import { WhisperEngine } from './engine';
 
 const ref = reference();
@@ -17,7 +18,9 @@ let engine: WhisperEngine;
 
 beforeAll(async () => {
   const manifest = JSON.parse(readFileSync(join(FIXTURE_DIR, 'manifest.json'), 'utf8'));
-  engine = await WhisperEngine.load(FIXTURE_DIR, manifest, { threads: 1 });
+  // greedy only here (the random model's loops would send every window through the whole
+  // temperature fallback); the fallback has its own test below
+  engine = await WhisperEngine.load(FIXTURE_DIR, { ...manifest, temperatures: [0] }, { threads: 1 });
 });
 afterAll(async () => {
   await engine?.close();
@@ -182,6 +185,31 @@ describe('loading Whisper models through loadEngine', () => {
     try {
       expect(e.info).toMatchObject({ name: 'whisper-layout-test', version: '1', family: 'whisper' });
       expect((await e.transcribe(signal)).segments.length).toBeGreaterThan(0);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('falls back to sampling at higher temperatures when the greedy text is a loop, reproducibly', async () => {
+    // (the random model's near-uniform output is always "unlikely", so every temperature is tried:
+    // fewer temperatures and tokens keep this test short)
+    const m = JSON.parse(readFileSync(join(FIXTURE_DIR, 'manifest.json'), 'utf8'));
+    const e = await WhisperEngine.load(FIXTURE_DIR, { ...m, temperatures: [0, 0.5, 1], max_new_tokens: 48 });
+    try {
+      const feats = e.mel.extract(signal);
+      const greedy = await e.decodeWindow(feats, []);
+      expect(greedy.tokens).toEqual(ref.decode.plain.generated_ids.slice(0, 48));
+      expect(greedy.avgLogprob).toBeLessThan(-1); // unlikely: fall back
+      expect(compressionRatio(ref.decode.plain.text)).toBeGreaterThan(2.4); // and the full greedy window is a loop ("...sssss...")
+      const enc = await (e as unknown as { parts: { model: { encode(f: Float32Array, n: number): Promise<unknown> } } }).parts.model.encode(feats, e.spec.nMels);
+      const fb = await e.decodeWithFallback(enc as never, [], ref.decode.plain.prompt_ids, 0);
+      expect(fb.temperature).toBe(1);
+      expect(fb.tokens).not.toEqual(greedy.tokens);
+      const again = await e.decodeWithFallback(enc as never, [], ref.decode.plain.prompt_ids, 0);
+      expect(again.tokens).toEqual(fb.tokens);
+      const a = await e.transcribe(signal);
+      const b = await e.transcribe(signal);
+      expect(b).toEqual(a);
     } finally {
       await e.close();
     }

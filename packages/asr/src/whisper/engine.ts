@@ -12,7 +12,7 @@ import { ModelLoadError, modelPath } from '../adapters/model-files.js';
 import { InvalidRequestError } from '../errors.js';
 import type { EngineLogger, EngineOptions, ModelInfo, ModelManifest, Segment, SpeechEngine, TranscribeOptions, Transcript } from '../types.js';
 import { validateWhisperManifest, whisperSpec, type WhisperManifest, type WhisperSpec } from './config.js';
-import { applyRules, argmax, logProbOf, round3, segmentText, softmaxAt, splitWindow } from './decoding.js';
+import { applyRules, argmax, compressionRatio, logProbOf, round3, sampleToken, seededRandom, segmentText, softmaxAt, splitWindow } from './decoding.js';
 import { WhisperMelExtractor } from './mel.js';
 import { WhisperOnnx } from './onnx.js';
 import { WhisperTokenizer } from './tokenizer.js';
@@ -33,6 +33,9 @@ export interface WhisperEngineParts {
   domains: Record<string, () => Promise<string>>;
   noSpeechThreshold: number;
   logprobThreshold: number;
+  /** openai/whisper's fallback: decode again at the next temperature while the text is a loop or unlikely. */
+  temperatures: number[];
+  compressionRatioThreshold: number;
   logger?: EngineLogger;
 }
 
@@ -44,6 +47,9 @@ export interface WindowDecode {
   /** P(<|nospeech|>) at the <|startoftranscript|> position, or null when the model has no such token. */
   noSpeechProb: number | null;
   avgLogprob: number;
+  /** Set by the fallback loop: the temperature that produced this result, and its text's compression ratio. */
+  temperature?: number;
+  compressionRatio?: number;
 }
 
 export interface DecodeOptions {
@@ -51,6 +57,9 @@ export interface DecodeOptions {
   useCache?: boolean;
   maxNewTokens?: number;
   signal?: AbortSignal | undefined;
+  /** 0 (default): greedy; above 0: sample from softmax(logits / temperature) with `rng`. */
+  temperature?: number;
+  rng?: () => number;
 }
 
 type EncoderOutput = Awaited<ReturnType<WhisperOnnx['encode']>>;
@@ -162,6 +171,8 @@ export class WhisperEngine implements SpeechEngine {
       domains,
       noSpeechThreshold: m.no_speech_threshold ?? 0.6,
       logprobThreshold: m.logprob_threshold ?? -1,
+      temperatures: m.temperatures && m.temperatures.length ? [...m.temperatures] : [0, 0.2, 0.4, 0.6, 0.8, 1.0],
+      compressionRatioThreshold: m.compression_ratio_threshold ?? 2.4,
       ...(options.logger ? { logger: options.logger } : {}),
     });
     options.logger?.info({
@@ -193,7 +204,7 @@ export class WhisperEngine implements SpeechEngine {
         sotSequence = [sotSequence[0]!, lang.id, ...sotSequence.slice(2)];
         this.parts.logger?.info({ model: this.info.name, language: lang.code }, 'language detected');
       }
-      const d = await this.decodeEncoded(encoderOut, prompt, sotSequence, { signal });
+      const d = await this.decodeWithFallback(encoderOut, prompt, sotSequence, seek, signal);
       const timeOffset = seek / sr;
       const silent = d.noSpeechProb !== null && d.noSpeechProb > this.parts.noSpeechThreshold && d.avgLogprob < this.parts.logprobThreshold;
       if (silent) {
@@ -234,6 +245,29 @@ export class WhisperEngine implements SpeechEngine {
     return this.decodeEncoded(encoderOut, prompt, this.parts.sotSequence, opts);
   }
 
+  /**
+   * openai/whisper's decode_with_fallback: greedy first; while the result is repetitive
+   * (compression ratio above the threshold) or unlikely (average log-probability below the
+   * threshold) and not silence, sample again at the next temperature (seeded by the window's
+   * position, so a transcript is reproducible).
+   */
+  async decodeWithFallback(encoderOut: EncoderOutput, prompt: readonly number[], sotSequence: readonly number[], seek: number, signal?: AbortSignal): Promise<WindowDecode> {
+    const p = this.parts;
+    let d: WindowDecode | null = null;
+    for (const temperature of p.temperatures) {
+      d = await this.decodeEncoded(encoderOut, prompt, sotSequence, {
+        signal, temperature, rng: seededRandom((seek * 31 + Math.round(temperature * 1000)) >>> 0),
+      });
+      const text = this.tokenizer.decode(d.tokens.filter((t) => t < this.spec.eot));
+      d.temperature = temperature;
+      d.compressionRatio = compressionRatio(text);
+      let again = d.compressionRatio > p.compressionRatioThreshold || d.avgLogprob < p.logprobThreshold;
+      if (d.noSpeechProb !== null && d.noSpeechProb > p.noSpeechThreshold) again = false;
+      if (!again) break;
+    }
+    return d!;
+  }
+
   /** The spoken language of one window's features: the likeliest language token after <|startoftranscript|>. */
   async detectLanguage(encoderOut: EncoderOutput): Promise<{ code: string; id: number; probability: number }> {
     const row = (await this.parts.model.step(encoderOut, [this.spec.sot], this.parts.model.newState(), false)).last;
@@ -264,7 +298,8 @@ export class WhisperEngine implements SpeechEngine {
       if (out.row && spec.noSpeech !== null) noSpeechProb = softmaxAt(out.row, spec.noSpeech);
       const scores = out.last;
       applyRules(scores, generated, spec, this.parts.timestamps);
-      const next = argmax(scores);
+      const t = opts.temperature ?? 0;
+      const next = t > 0 ? sampleToken(scores, t, opts.rng ?? Math.random) : argmax(scores);
       const lp = logProbOf(scores, next);
       tokens.push(next);
       generated.push(next);
