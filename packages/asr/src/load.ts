@@ -67,10 +67,16 @@ async function loadCtcEngine(dir: string, m: CtcManifest, options: EngineOptions
     executionProvider: ep,
   };
   const modelFile = modelPath(dir, m.files.model);
-  const acoustic = await (workers > 0
-    ? OnnxWorkerPool.load({ ...modelOpts, modelPath: modelFile, workers })
-    : OnnxAcousticModel.load(modelFile, modelOpts)
-  ).catch((e: Error) => {
+  const open = (o: typeof modelOpts) => (workers > 0 ? OnnxWorkerPool.load({ ...o, modelPath: modelFile, workers }) : OnnxAcousticModel.load(modelFile, o));
+  let effectiveEp = ep;
+  const acoustic = await open(modelOpts).catch(async (e: Error) => {
+    if (!cuda) throw e;
+    effectiveEp = 'cpu';
+    // The CUDA provider ships separately (ONNXRUNTIME_NODE_INSTALL=cuda12 at install time); a
+    // node without it still serves, slower, rather than not at all.
+    options.logger?.warn({ err: e.message }, 'CUDA execution provider unavailable; running the model on CPU');
+    return open({ ...modelOpts, executionProvider: 'cpu' });
+  }).catch((e: Error) => {
     throw new ModelLoadError(`Cannot load ${m.files.model} of model ${m.name} ${m.version}: ${e.message}`);
   });
 
@@ -94,7 +100,7 @@ async function loadCtcEngine(dir: string, m: CtcManifest, options: EngineOptions
     ...(options.logger ? { logger: options.logger } : {}),
   });
   options.logger?.info({
-    model: m.name, version: m.version, family: 'ctc', threads, inferenceWorkers: workers, executionProvider: ep,
+    model: m.name, version: m.version, family: 'ctc', threads, inferenceWorkers: workers, executionProvider: effectiveEp,
     lm: lm ? { order: lm.order } : null, lexiconWords: lexicon?.size ?? 0, loadMs: Date.now() - started,
   }, 'speech model loaded');
   return engine;
