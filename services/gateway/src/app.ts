@@ -87,7 +87,7 @@ export async function buildHttpApp(config: Config, deps: GatewayDeps, isDraining
       openapi: '3.0.3',
       info: { title: 'Verbatim API', version: '1.0.0', description: 'Domain-specific speech transcription: upload audio, get time-aligned, editable transcripts.' },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'vb_<prefix>_<secret>' } } },
-      tags: [{ name: 'transcripts' }, { name: 'openai' }, { name: 'billing' }, { name: 'feedback' }, { name: 'webhooks' }, { name: 'keys' }],
+      tags: [{ name: 'transcripts' }, { name: 'openai' }, { name: 'billing' }, { name: 'feedback' }, { name: 'webhooks' }, { name: 'keys' }, { name: 'account' }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });

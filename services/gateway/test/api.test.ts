@@ -325,6 +325,15 @@ describe('billing and account', () => {
     expect((await inject({ method: 'GET', url: '/v1/billing/usage?month=2026-13', headers: alice.auth })).statusCode).toBe(400);
   });
 
+  it('shows the account and changes data consent, telling feedback', async () => {
+    const before = await inject({ method: 'GET', url: '/v1/account', headers: alice.auth });
+    expect(before.json()).toMatchObject({ id: alice.accountId, name: 'Alice', data_consent: true });
+    const res = await inject({ method: 'PATCH', url: '/v1/account', headers: alice.auth, payload: { data_consent: false } });
+    expect(res.json()).toMatchObject({ id: alice.accountId, data_consent: false });
+    expect(t.fakes.calls.filter((c) => c.method === 'SetConsent').pop()!.request).toMatchObject({ accountId: alice.accountId, exportAllowed: false });
+    expect((await inject({ method: 'PATCH', url: '/v1/account', headers: alice.auth, payload: { name: 'x' } })).statusCode).toBe(400);
+  });
+
   it("returns the account's webhook secret", async () => {
     const res = await inject({ method: 'GET', url: '/v1/webhooks/secret', headers: alice.auth });
     expect(res.json().secret).toMatch(/^whsec_/);

@@ -240,6 +240,10 @@ export class Fakes {
           if (!c) throw new AppError('not_found', 'no correction');
           return { jobId: req.jobId, revision: c.revision, transcript: c.transcript };
         },
+        setConsent: async (req: { accountId: string; exportAllowed: boolean }) => {
+          this.record('SetConsent', req);
+          return { accountId: req.accountId, exportAllowed: req.exportAllowed };
+        },
         submitRating: async (req: feedback.SubmitRatingRequest) => {
           this.record('SubmitRating', req);
           return { jobId: req.jobId, score: req.score, comment: req.comment, createdAt: timestampFromDate(new Date()) };

@@ -102,3 +102,12 @@ export async function listApiKeys(db: Queryable, accountId: string): Promise<Api
   );
   return rows.map((r) => ({ id: r.id, name: r.name, prefix: r.prefix, createdAt: r.created_at, lastUsedAt: r.last_used_at }));
 }
+
+export async function setDataConsent(db: Queryable, accountId: string, consent: boolean): Promise<Account | undefined> {
+  const { rows } = await db.query<{ id: string; name: string; data_consent: boolean; created_at: Date }>(
+    'UPDATE accounts SET data_consent = $2 WHERE id = $1 RETURNING id, name, data_consent, created_at',
+    [accountId, consent],
+  );
+  const r = rows[0];
+  return r && { id: r.id, name: r.name, dataConsent: r.data_consent, createdAt: r.created_at };
+}

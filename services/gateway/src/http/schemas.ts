@@ -155,6 +155,14 @@ export const CreatedApiKey = Type.Object({ ...ApiKey.properties, key: Type.Strin
 export const CreateApiKeyBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
 export const KeyIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
+export const Account = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  created_at: Type.String({ format: 'date-time' }),
+  data_consent: Type.Boolean({ description: 'may corrected transcripts of this account be used to improve the models' }),
+});
+export const AccountPatch = Type.Object({ data_consent: Type.Boolean() }, { additionalProperties: false });
+
 export const Health = Type.Object({ status: Type.String() });
 export const Readiness = Type.Object({ status: Type.String(), checks: Type.Optional(Type.Record(Type.String(), Type.String())) });
 

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AppError, errors } from '@verbatim/common';
 import type { billing } from '@verbatim/proto';
-import { createApiKey, getWebhookSecret, listApiKeys, revokeApiKey } from '../adapters/accounts.repository.js';
+import { createApiKey, getAccount, getWebhookSecret, listApiKeys, revokeApiKey, setDataConsent, type Account } from '../adapters/accounts.repository.js';
 import { accountOf } from '../http/auth.js';
 import * as S from '../http/schemas.js';
 import { assertJobId } from '../services/transcriptions.service.js';
@@ -18,6 +18,10 @@ function money(m: billing.Money | undefined) {
 
 function keyView(k: { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null }) {
   return { id: k.id, name: k.name, prefix: k.prefix, created_at: k.createdAt.toISOString(), last_used_at: k.lastUsedAt?.toISOString() ?? null };
+}
+
+function accountView(a: Account) {
+  return { id: a.id, name: a.name, created_at: a.createdAt.toISOString(), data_consent: a.dataConsent };
 }
 
 function balanceView(b: billing.Balance) {
@@ -98,6 +102,37 @@ export const accountRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
         edits: request.body.edits.map((e) => ({ segmentId: e.segment_id, wordIndex: e.word_index, word: e.word })),
       });
       return reply.code(201).send({ job_id: c.jobId || job.id, revision: c.revision, wer: c.wer, cer: c.cer, created_at: iso(c.createdAt) ?? null });
+    },
+  );
+
+  app.get(
+    '/v1/account',
+    { schema: { summary: 'The caller\'s account', tags: ['account'], response: { 200: S.Account, ...S.errorResponses() } } },
+    async (request) => {
+      const a = await getAccount(db, accountOf(request));
+      if (!a) throw errors.notFound('account');
+      return accountView(a);
+    },
+  );
+
+  app.patch(
+    '/v1/account',
+    {
+      schema: {
+        summary: 'Change account settings',
+        description: 'data_consent: whether corrected transcripts may be exported to retrain the models.',
+        tags: ['account'],
+        body: S.AccountPatch,
+        response: { 200: S.Account, ...S.errorResponses() },
+      },
+    },
+    async (request) => {
+      const accountId = accountOf(request);
+      // Feedback enforces consent at export time, so it learns first; repeating the call is harmless.
+      await clients.feedback.setConsent({ accountId, exportAllowed: request.body.data_consent });
+      const a = await setDataConsent(db, accountId, request.body.data_consent);
+      if (!a) throw errors.notFound('account');
+      return accountView(a);
     },
   );
 

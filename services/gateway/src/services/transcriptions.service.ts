@@ -52,6 +52,7 @@ function insufficientCredit(e: AppError): AppError {
   const required = num('required_micros') ?? num('requiredMicros');
   const available = num('available_micros') ?? num('availableMicros');
   const missing = num('missing_micros') ?? num('missingMicros') ?? (required !== undefined && available !== undefined ? required - available : undefined);
+  if (/\$\d/.test(e.message)) return new AppError('insufficient_credit', e.message, e.details); // billing already said how much
   if (missing !== undefined && Number.isFinite(missing)) {
     const parts = [`insufficient credit: ${usd(missing)} more is needed for this transcription`];
     if (required !== undefined && available !== undefined) parts.push(`(it costs ${usd(required)}, the available balance is ${usd(available)})`);
