@@ -226,7 +226,7 @@ export class WhisperEngine implements SpeechEngine {
       // let timers and I/O (job heartbeats, health checks) run between windows
       await new Promise((r) => setImmediate(r));
     }
-    if (pcm.length === 0) onProgress?.(0, 0);
+    if (seek < pcm.length || pcm.length === 0) onProgress?.(total, total); // a tail shorter than one frame, or no audio
     return {
       text: segments.map((s) => s.text).join(' '),
       segments,
