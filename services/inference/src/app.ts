@@ -104,13 +104,14 @@ export function build(config: Config, deps: AppDeps = {}): App {
       ...(deps.decodeAudio ? { decodeAudio: deps.decodeAudio } : {}),
     },
     {
-      concurrency: config.WORKER_CONCURRENCY,
+      concurrency: Math.max(1, config.WORKER_CONCURRENCY),
       maxAttempts: config.MAX_ATTEMPTS,
       progressIntervalMs: config.PROGRESS_INTERVAL_MS,
       processingStaleSeconds: config.PROCESSING_STALE_SECONDS,
     },
   );
-  const registrations = config.WORKER_ENABLED ? [worker.registration()] : [];
+  const workerEnabled = config.WORKER_ENABLED && config.WORKER_CONCURRENCY > 0;
+  const registrations = workerEnabled ? [worker.registration()] : [];
 
   let bus: EventBus | undefined;
   let relay: OutboxRelay | undefined;
@@ -121,7 +122,7 @@ export function build(config: Config, deps: AppDeps = {}): App {
   let grpcPort = 0;
 
   const start = async () => {
-    if (config.WORKER_ENABLED) checkRegistrations(OWNED, registrations as never);
+    if (workerEnabled) checkRegistrations(OWNED, registrations as never);
     await ensureDatabase(config.DATABASE_URL).catch((e: unknown) => logger.warn({ err: e }, 'could not ensure the database exists; assuming it does'));
     const applied = await migrate(pool, config.DATABASE_SCHEMA, join(__dirname, '..', 'migrations'));
     await pool.query(outboxTableSql(config.DATABASE_SCHEMA));
@@ -171,7 +172,7 @@ export function build(config: Config, deps: AppDeps = {}): App {
     for (const r of registrations) consumers.push(await bus.consume(r));
     reconciler = new Reconciler(repo, bus, logger.child({ component: 'reconciler' }), { intervalMs: config.RECONCILE_INTERVAL_MS, maxAttempts: config.MAX_ATTEMPTS });
     reconciler.start();
-    logger.info({ grpcPort, opsPort: ops.port, worker: config.WORKER_ENABLED, concurrency: config.WORKER_CONCURRENCY, model: model.engine.info.name, version: model.engine.info.version, device: model.device }, 'inference service started');
+    logger.info({ grpcPort, opsPort: ops.port, worker: workerEnabled, concurrency: config.WORKER_CONCURRENCY, model: model.engine.info.name, version: model.engine.info.version, device: model.device }, 'inference service started');
   };
 
   const stop = async () => {

@@ -13,9 +13,9 @@ const schema = z.object({
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'lowercase letters, digits and _').default('inference'),
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(100).default(10),
 
-  /** Jobs transcribed at once by this replica (each uses ORT_THREADS cores). */
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
-  /** false runs an API-only replica (no consumer, no model needed for jobs). */
+  /** Jobs transcribed at once by this replica (each uses ORT_THREADS cores); 0 = no worker. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(1),
+  /** false (or WORKER_CONCURRENCY=0) runs an API/captions-only replica that takes no jobs. */
   WORKER_ENABLED: flags.bool.default('true'),
   /** How often a running job writes its progress and heartbeat to its row. */
   PROGRESS_INTERVAL_MS: z.coerce.number().int().min(50).default(2_000),

@@ -2,6 +2,7 @@
 // or fetched from the model store (MODEL_S3_PREFIX) into a local cache, loaded through
 // @verbatim/asr (which verifies the manifest's checksums), on CUDA when asked and available.
 import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultModelDir, loadEngine, readManifest, verifyChecksums, type SpeechEngine } from '@verbatim/asr';
 import type { Logger } from '@verbatim/common';
@@ -31,7 +32,10 @@ export async function resolveModelDir(o: ModelOptions, store: ObjectStore, logge
   if (o.s3Prefix) {
     const prefix = o.s3Prefix.replace(/^\/+|\/+$/g, '');
     const dir = join(o.cacheDir, ...prefix.split('/').filter((p) => p && p !== '..'));
-    if (existsSync(join(dir, 'manifest.json'))) {
+    // The prefix may be an alias (…/current/) that moves to a new version: the cache is used only
+    // when its manifest is the store's manifest and every checksummed file still verifies.
+    const remoteManifest = await store.getText(`${prefix}/manifest.json`);
+    if (existsSync(join(dir, 'manifest.json')) && (await readFile(join(dir, 'manifest.json'), 'utf8')) === remoteManifest) {
       try {
         await verifyChecksums(dir, await readManifest(dir));
         logger.info({ dir }, 'model found in the local cache');
@@ -40,6 +44,7 @@ export async function resolveModelDir(o: ModelOptions, store: ObjectStore, logge
         logger.warn({ err: e, dir }, 'cached model failed verification: downloading it again');
       }
     }
+    await rm(dir, { recursive: true, force: true });
     const started = Date.now();
     const files = await store.downloadPrefix(prefix, dir);
     if (files === 0) throw new Error(`no model files under s3://${store.bucket}/${prefix}/`);

@@ -65,6 +65,17 @@ export class ObjectStore {
     return fromJson(common.TranscriptSchema, JSON.parse(text), { ignoreUnknownFields: true });
   }
 
+  /** A small text object (a model manifest); ObjectMissingError when it is not there. */
+  async getText(key: string): Promise<string> {
+    try {
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return await res.Body!.transformToString('utf8');
+    } catch (e) {
+      if (isMissing(e)) throw new ObjectMissingError(key);
+      throw e;
+    }
+  }
+
   async delete(key: string): Promise<void> {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
