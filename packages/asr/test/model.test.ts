@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeAudio, defaultModelDir, loadEngine, wordErrorRate, type SpeechEngine } from '../src/index.js';
+import { decodeAudio, defaultModelDir, loadEngine, StreamingRecognizer, wordErrorRate, type Segment, type SpeechEngine } from '../src/index.js';
 
 const MODEL = defaultModelDir();
 const present = existsSync(join(MODEL, 'manifest.json'));
@@ -78,6 +78,30 @@ async function speak(text: string, name: string, voice = 'en-us'): Promise<Float
     }
     expect(t.segments[t.segments.length - 1]!.end).toBeLessThanOrEqual(t.durationSeconds);
     expect(progress[progress.length - 1]).toBeCloseTo(t.durationSeconds, 3);
+  });
+
+  it('streams live captions whose final text matches decoding the whole recording', async () => {
+    const a = await speak(SENTENCES[1]!, 'live1');
+    const b = await speak(SENTENCES[3]!, 'live2');
+    const pcm = new Float32Array(a.length + b.length + 16000 * 2);
+    pcm.set(a, 8000);
+    pcm.set(b, 8000 + a.length + 16000);
+    const whole = await engine.transcribe(pcm);
+    const rec = new StreamingRecognizer(engine);
+    const finals: Segment[] = [];
+    let partials = 0;
+    for (let i = 0; i < pcm.length; i += 1600) {
+      const u = await rec.push(pcm.subarray(i, i + 1600));
+      if (u.partial) partials++;
+      if (u.final) finals.push(...u.final);
+    }
+    finals.push(...(await rec.flush()).final);
+    const live = finals.map((s) => s.text).join(' ');
+    console.log(`whole: ${whole.text}\nlive:  ${live}`);
+    expect(partials).toBeGreaterThan(0);
+    expect(finals.length).toBeGreaterThanOrEqual(2);
+    const ref = `${SENTENCES[1]} ${SENTENCES[3]}`;
+    expect(wordErrorRate(ref, live).wer).toBeLessThanOrEqual(wordErrorRate(ref, whole.text).wer + 0.15);
   });
 
   it('boosting a term the audio contains does not make the transcript worse', async () => {

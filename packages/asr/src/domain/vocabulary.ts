@@ -71,7 +71,8 @@ export class Lexicon {
       const t = line.trim();
       if (!t || t.startsWith('#')) continue;
       const word = t.split(/\s+/)[0]!;
-      this.add(normalizeText(word).replace(/ /g, ''));
+      // Lexicons are normally already normalised; skip the full rules for those (84k words).
+      this.add(/^[a-z]+(?:'[a-z]+)*$/.test(word) ? word : normalizeText(word).replace(/ /g, ''));
     }
   }
 }
