@@ -170,7 +170,7 @@ export function build(config: Config, deps: AppDeps = {}): App {
     grpc.health.setAll(true);
 
     for (const r of registrations) consumers.push(await bus.consume(r));
-    reconciler = new Reconciler(repo, bus, logger.child({ component: 'reconciler' }), { intervalMs: config.RECONCILE_INTERVAL_MS, maxAttempts: config.MAX_ATTEMPTS });
+    reconciler = new Reconciler(repo, bus, logger.child({ component: 'reconciler' }), { intervalMs: config.RECONCILE_INTERVAL_MS, maxAttempts: config.MAX_ATTEMPTS }, domainMetrics);
     reconciler.start();
     logger.info({ grpcPort, opsPort: ops.port, worker: workerEnabled, concurrency: config.WORKER_CONCURRENCY, model: model.engine.info.name, version: model.engine.info.version, device: model.device }, 'inference service started');
   };

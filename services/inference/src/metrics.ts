@@ -12,6 +12,7 @@ export interface InferenceMetrics {
   wordConfidence: Histogram;
   deadLettered: Counter;
   modelInfo: Gauge<'name' | 'version' | 'device'>;
+  reconciled: Counter<'action'>;
 }
 
 export interface QueueSource {
@@ -64,6 +65,12 @@ export function createInferenceMetrics(registry: Registry, queue: QueueSource): 
       registers,
     }),
     deadLettered: new Counter({ name: 'verbatim_inference_dead_lettered_total', help: 'Transcription requests dead-lettered (poison or out of retries)', registers }),
+    reconciled: new Counter({
+      name: 'verbatim_inference_reconciled_total',
+      help: 'Jobs the reconciler acted on: reenqueued (message lost or worker gone) or failed (out of attempts)',
+      labelNames: ['action'],
+      registers,
+    }),
     modelInfo: new Gauge({ name: 'verbatim_inference_model_info', help: 'The model this replica serves (value 1)', labelNames: ['name', 'version', 'device'], registers }),
   };
 }

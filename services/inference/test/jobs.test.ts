@@ -302,16 +302,6 @@ describe('inference service', () => {
     expect(await kindOf((async () => { for await (const _ of it) void _; })())).toBe('invalid_argument');
   });
 
-  it('hands a job in flight back on shutdown; the next instance finishes it', async () => {
-    const created = await createJob(ACCOUNT, await upload(ACCOUNT, SPEECH, 'slow-'));
-    await until(() => h.client.getJob({ accountId: ACCOUNT, jobId: created.id }), (j) => j.status === JobStatus.PROCESSING);
-    await h.restart();
-    const job = await finished(ACCOUNT, created.id);
-    expect(job.status).toBe(JobStatus.COMPLETED);
-    expect(job.attempts).toBe(2);
-    expect((await h.client.getTranscript({ accountId: ACCOUNT, jobId: created.id })).text).toBe('good morning the patient');
-  });
-
   it('serves readiness and the domain metrics', async () => {
     const ready = await fetch(`http://127.0.0.1:${h.app.opsPort}/readyz`);
     expect(ready.status).toBe(200);
@@ -329,5 +319,16 @@ describe('inference service', () => {
       'verbatim_inference_model_info{',
     ]) expect(text).toContain(name);
     expect(text).toMatch(/verbatim_inference_jobs_total\{status="completed"[^}]*\} [1-9]/);
+    expect(text).toMatch(/verbatim_inference_reconciled_total\{action="reenqueued"[^}]*\} [1-9]/);
+  });
+
+  it('hands a job in flight back on shutdown; the next instance finishes it', async () => {
+    const created = await createJob(ACCOUNT, await upload(ACCOUNT, SPEECH, 'slow-'));
+    await until(() => h.client.getJob({ accountId: ACCOUNT, jobId: created.id }), (j) => j.status === JobStatus.PROCESSING);
+    await h.restart();
+    const job = await finished(ACCOUNT, created.id);
+    expect(job.status).toBe(JobStatus.COMPLETED);
+    expect(job.attempts).toBe(2);
+    expect((await h.client.getTranscript({ accountId: ACCOUNT, jobId: created.id })).text).toBe('good morning the patient');
   });
 });

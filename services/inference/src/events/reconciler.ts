@@ -11,6 +11,7 @@
 import type { EventBus, Logger } from '@verbatim/common';
 import { FAILURES } from '../domain/jobs.js';
 import type { JobsRepository, StaleJob } from '../adapters/jobs.repository.js';
+import type { InferenceMetrics } from '../metrics.js';
 
 export interface ReconcilerOptions {
   intervalMs: number;
@@ -46,6 +47,7 @@ export class Reconciler {
     private readonly bus: EventBus,
     private readonly logger: Logger,
     private readonly options: ReconcilerOptions,
+    private readonly metrics?: Pick<InferenceMetrics, 'reconciled' | 'jobs'>,
   ) {}
 
   start(): void {
@@ -83,7 +85,7 @@ export class Reconciler {
   /** One reconciliation pass (exported for tests and for operators' one-off runs). */
   async pass(): Promise<PassResult | undefined> {
     const queue = await this.workQueueState();
-    return this.repo.withReconcilerLock(async (tx) => {
+    const result = await this.repo.withReconcilerLock(async (tx) => {
       const result: PassResult = { reenqueued: 0, failed: 0, postponed: 0 };
       for (const job of await this.repo.findStale(tx, this.options.batch ?? 100)) {
         const used = Math.max(job.attempts, job.enqueues - 1);
@@ -105,6 +107,13 @@ export class Reconciler {
       }
       return result;
     });
+    // Counted once the transaction has committed.
+    if (result) {
+      this.metrics?.reconciled.labels('reenqueued').inc(result.reenqueued);
+      this.metrics?.reconciled.labels('failed').inc(result.failed);
+      this.metrics?.jobs.labels('failed').inc(result.failed);
+    }
+    return result;
   }
 }
 
