@@ -41,6 +41,7 @@ class ModelWorker {
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
   busy = false;
+  dead = false;
 
   constructor(workerData: object) {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
@@ -52,12 +53,13 @@ class ModelWorker {
       if (m.error !== undefined) p.reject(new Error(m.error));
       else p.resolve(m.ok);
     });
-    this.worker.on('error', (e) => this.failAll(e));
-    this.worker.on('exit', (code) => this.failAll(new Error(`inference worker exited (${code})`)));
+    this.worker.on('error', (e) => { this.dead = true; this.failAll(e); });
+    this.worker.on('exit', (code) => { this.dead = true; this.failAll(new Error(`inference worker exited (${code})`)); });
     this.worker.unref();
   }
 
   call<T>(msg: object, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.dead) return Promise.reject(new Error('inference worker is not running'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -81,7 +83,9 @@ export interface WorkerPoolOptions extends OnnxModelOptions {
 export class OnnxWorkerPool implements AcousticModel {
   private readonly queue: Array<() => void> = [];
 
-  private constructor(private readonly workers: ModelWorker[]) {}
+  private closed = false;
+
+  private constructor(private readonly workers: ModelWorker[], private readonly workerData: object) {}
 
   static async load(opts: WorkerPoolOptions): Promise<OnnxWorkerPool> {
     const workerData = {
@@ -102,7 +106,7 @@ export class OnnxWorkerPool implements AcousticModel {
       await Promise.all(workers.map((w) => w.worker.terminate()));
       throw e;
     }
-    return new OnnxWorkerPool(workers);
+    return new OnnxWorkerPool(workers, workerData);
   }
 
   async run(audio: Float32Array, batch: number, samples: number): Promise<AcousticBatchOutput> {
@@ -119,6 +123,7 @@ export class OnnxWorkerPool implements AcousticModel {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.workers.map(async (w) => {
       await w.call({ type: 'close' }).catch(() => undefined);
       await w.worker.terminate();
@@ -126,7 +131,14 @@ export class OnnxWorkerPool implements AcousticModel {
   }
 
   private acquire(): Promise<ModelWorker> {
-    const idle = this.workers.find((w) => !w.busy);
+    if (this.closed) return Promise.reject(new Error('the model is closed'));
+    for (const w of this.workers) {
+      if (w.dead && !w.busy) {
+        w.busy = true;
+        this.release(w); // replaces it
+      }
+    }
+    const idle = this.workers.find((w) => !w.busy && !w.dead);
     if (idle) {
       idle.busy = true;
       return Promise.resolve(idle);
@@ -135,6 +147,18 @@ export class OnnxWorkerPool implements AcousticModel {
   }
 
   private release(w: ModelWorker) {
+    if (w.dead && !this.closed) {
+      // A worker that died (out of memory, a native crash) is replaced; the batch it held has
+      // already failed and the job's retry policy decides what happens to it.
+      const fresh = new ModelWorker(this.workerData);
+      fresh.busy = true;
+      this.workers[this.workers.indexOf(w)] = fresh;
+      void fresh.call({ type: 'init' }).then(
+        () => { fresh.busy = false; this.queue.shift()?.(); },
+        () => { fresh.dead = true; fresh.busy = false; },
+      );
+      return;
+    }
     w.busy = false;
     this.queue.shift()?.();
   }
