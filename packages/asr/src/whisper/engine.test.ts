@@ -159,7 +159,7 @@ describe('loading Whisper models through loadEngine', () => {
 
   it('detects the language when the manifest says "auto", as transformers\' detect_language does', async () => {
     const m = JSON.parse(readFileSync(join(FIXTURE_DIR, 'manifest.json'), 'utf8'));
-    const e = await WhisperEngine.load(FIXTURE_DIR, { ...m, language: 'auto' });
+    const e = await WhisperEngine.load(FIXTURE_DIR, { ...m, language: 'auto', temperatures: [0] });
     try {
       const enc = await (e as unknown as { parts: { model: { encode(f: Float32Array, n: number): Promise<unknown> } } }).parts.model.encode(e.mel.extract(signal), e.spec.nMels);
       const lang = await e.detectLanguage(enc as never);
@@ -181,6 +181,9 @@ describe('loading Whisper models through loadEngine', () => {
     for (const f of readdirSync(dir)) if (f.endsWith('.onnx')) renameSync(join(dir, f), join(dir, 'onnx', f));
     const script = resolve(__dirname, '../../../../training/whisper/make_manifest.sh');
     execFileSync('bash', [script, dir, 'whisper-layout-test', '1', 'en']);
+    const written = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(written.files).toMatchObject({ encoder: 'onnx/encoder_model.onnx', decoder: 'onnx/decoder_model_merged.onnx' });
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...written, max_new_tokens: 32 })); // keep the test short
     const e = await loadEngine(dir);
     try {
       expect(e.info).toMatchObject({ name: 'whisper-layout-test', version: '1', family: 'whisper' });
