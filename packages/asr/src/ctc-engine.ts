@@ -44,6 +44,7 @@ export class CtcEngine implements SpeechEngine {
     if (this.closed) throw new Error('engine is closed');
     const { signal, onProgress } = options;
     signal?.throwIfAborted();
+    const started = performance.now();
     const sr = this.info.sampleRate;
     const total = pcm.length / sr;
     const decoder = this.parts.decoder.withBoost((await this.boostTrie(options))?.root ?? null);
@@ -81,6 +82,12 @@ export class CtcEngine implements SpeechEngine {
       if (!r || !r.result.text) continue;
       segments.push(this.toSegment(segments.length, r.span, r.result));
     }
+    const ms = performance.now() - started;
+    // Sizes and timings only: never transcript text.
+    this.parts.logger?.info({
+      audioSeconds: round3(total), speechSeconds: round3(speech / sr), segments: segments.length, batches: batches.length,
+      domain: options.domain ?? null, vocabularySize: options.vocabulary?.length ?? 0, ms: Math.round(ms), rtf: total > 0 ? ms / 1000 / total : 0,
+    }, 'transcribed');
     return {
       text: segments.map((s) => s.text).join(' '),
       segments,
