@@ -58,6 +58,21 @@ describe('Whisper engine on the tiny random fixture', () => {
     expect(d.tokens).toEqual(ref.decode.prompted.generated_ids);
   });
 
+  it('fits long term lists into the 223-token prompt: the request\'s words first, then domain terms in list order', () => {
+    const domain = Array.from({ length: 300 }, (_, i) => `term${i}`);
+    const p = engine.promptFromTerms(domain, ['Okafor', 'Sidekiq']);
+    expect(p.length).toBeLessThanOrEqual(224);
+    expect(p[0]).toBe(engine.spec.sotPrev);
+    const text = engine.tokenizer.decode(p.slice(1));
+    expect(text.startsWith(' term0, term1, term2,')).toBe(true);
+    expect(text.endsWith(', Okafor, Sidekiq')).toBe(true);
+    const many = Array.from({ length: 400 }, (_, i) => `word${i}`);
+    const q = engine.promptFromTerms([], many);
+    expect(q.length).toBeLessThanOrEqual(224);
+    expect(engine.tokenizer.decode(q.slice(1)).endsWith('word399')).toBe(true);
+    expect(engine.promptFromTerms([], ['  ', ''])).toEqual([]);
+  });
+
   it('the cached decode equals re-running the whole sequence without cache', async () => {
     const feats = engine.mel.extract(signal);
     const cached = await engine.decodeWindow(feats, [], { maxNewTokens: 40 });
@@ -183,11 +198,16 @@ describe('loading Whisper models through loadEngine', () => {
     execFileSync('bash', [script, dir, 'whisper-layout-test', '1', 'en']);
     const written = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     expect(written.files).toMatchObject({ encoder: 'onnx/encoder_model.onnx', decoder: 'onnx/decoder_model_merged.onnx' });
+    // the project's domain term lists come along, so domain requests work as with CTC models
+    expect(Object.keys(written.domains ?? {})).toEqual(expect.arrayContaining(['medicine', 'software']));
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...written, max_new_tokens: 32 })); // keep the test short
     const e = await loadEngine(dir);
     try {
       expect(e.info).toMatchObject({ name: 'whisper-layout-test', version: '1', family: 'whisper' });
-      expect((await e.transcribe(signal)).segments.length).toBeGreaterThan(0);
+      expect((await e.transcribe(signal, { domain: 'medicine', vocabulary: ['Okafor'] })).segments.length).toBeGreaterThan(0);
+      const p = await (e as WhisperEngine).prompt({ domain: 'medicine' });
+      expect(p.length).toBeGreaterThan(10);
+      expect(p.length).toBeLessThanOrEqual(224);
     } finally {
       await e.close();
     }

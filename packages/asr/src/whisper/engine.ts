@@ -310,9 +310,13 @@ export class WhisperEngine implements SpeechEngine {
     return { tokens: generated, logprobs, noSpeechProb, avgLogprob: generated.length ? sum / generated.length : 0 };
   }
 
-  /** <|startofprev|> + " term, term, …" for the request's vocabulary and domain terms (or nothing). */
+  /**
+   * <|startofprev|> + " term, term, …": the domain's terms, then the request's own words (nearest
+   * to the transcript). At most 223 tokens: the request's words come first (its last ones if even
+   * they are too many), then as many domain terms as fit, in the order of the domain's list.
+   */
   async prompt(options: Pick<TranscribeOptions, 'vocabulary' | 'domain'>): Promise<number[]> {
-    const terms: string[] = [];
+    let domainTerms: string[] = [];
     if (options.domain) {
       const load = this.parts.domains[options.domain];
       if (!load) {
@@ -322,29 +326,27 @@ export class WhisperEngine implements SpeechEngine {
       if (!this.domainTerms.has(options.domain)) {
         this.domainTerms.set(options.domain, load().then((text) => text.split('\n').map((l) => l.replace(/#.*$/, '').trim()).filter(Boolean)));
       }
-      terms.push(...(await this.domainTerms.get(options.domain)!));
+      domainTerms = await this.domainTerms.get(options.domain)!;
     }
-    for (const v of options.vocabulary ?? []) {
-      const t = v.trim();
-      if (t) terms.push(t);
-    }
-    return this.promptFromTerms(terms);
+    return this.promptFromTerms(domainTerms, options.vocabulary ?? []);
   }
 
-  promptFromTerms(terms: readonly string[]): number[] {
+  promptFromTerms(domainTerms: readonly string[], requestTerms: readonly string[]): number[] {
     const sotPrev = this.spec.sotPrev;
     if (sotPrev === null) return [];
-    const seen = new Set<string>();
-    // later entries (the request's own words) win over earlier ones (domain terms)
-    let list = [...terms].reverse().filter((t) => !seen.has(t) && seen.add(t)).reverse();
     const budget = Math.floor(this.spec.nTextCtx / 2) - 1;
-    while (list.length > 0) {
-      const ids = this.tokenizer.encode(' ' + list.join(', '));
-      if (ids.length <= budget) return [sotPrev, ...ids];
-      // too long for the prompt: drop from the front (domain terms before the request's words)
-      list = list.slice(Math.max(1, Math.floor(list.length / 10)));
+    const encode = (terms: string[]) => (terms.length ? this.tokenizer.encode(' ' + terms.join(', ')) : []);
+    let mine = unique(requestTerms.map((t) => t.trim()).filter(Boolean));
+    while (mine.length > 0 && encode(mine).length > budget) mine = mine.slice(1);
+    const seen = new Set(mine);
+    const chosen: string[] = [];
+    for (const t of unique(domainTerms)) {
+      if (seen.has(t)) continue;
+      if (encode([...chosen, t, ...mine]).length > budget) break;
+      chosen.push(t);
     }
-    return [];
+    const ids = encode([...chosen, ...mine]);
+    return ids.length ? [sotPrev, ...ids] : [];
   }
 
   async close(): Promise<void> {
@@ -352,4 +354,8 @@ export class WhisperEngine implements SpeechEngine {
     this.closed = true;
     await this.parts.model.close();
   }
+}
+
+function unique(xs: readonly string[]): string[] {
+  return [...new Set(xs)];
 }
