@@ -127,9 +127,10 @@ export function whisperSpec(config: Json, generation: Json, preprocessor: Json, 
   for (const [k, v] of Object.entries((generation.lang_to_id ?? {}) as Record<string, number>)) {
     langToId[k.replace(/^<\|/, '').replace(/\|>$/, '')] = v;
   }
-  const multilingual = typeof generation.is_multilingual === 'boolean'
-    ? generation.is_multilingual
-    : Object.keys(langToId).length > 0 || byName('<|en|>') !== undefined;
+  const vocabSize = num(config, 'vocab_size') ?? tok.size;
+  // openai/whisper: multilingual iff n_vocab >= 51865 (English-only vocabularies also hold the
+  // language tokens, but .en models are trained with <|startoftranscript|> alone)
+  const multilingual = typeof generation.is_multilingual === 'boolean' ? generation.is_multilingual : vocabSize >= 51865;
   if (multilingual && Object.keys(langToId).length === 0) {
     // older generation configs: find language tokens in the vocabulary between sot and translate
     const translate = byName('<|translate|>') ?? noTimestamps;
@@ -142,7 +143,6 @@ export function whisperSpec(config: Json, generation: Json, preprocessor: Json, 
   const nospeech = byName('<|nospeech|>') ?? byName('<|nocaptions|>') ?? null;
   const suppress = ids(generation, 'suppress_tokens') ?? ids(config, 'suppress_tokens') ?? [];
   const beginSuppress = ids(generation, 'begin_suppress_tokens') ?? ids(config, 'begin_suppress_tokens') ?? [byName('Ġ') ?? 220, eot];
-  const vocabSize = num(config, 'vocab_size') ?? tok.size;
   return {
     nMels,
     sampleRate,
