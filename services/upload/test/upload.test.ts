@@ -305,6 +305,63 @@ describe('GetMedia and DeleteMedia', () => {
   });
 });
 
+/** A request stream that sends the first `pause` bytes, then waits for `resume` before the rest. */
+function pausedRequests(accountId: string, file: Buffer, pause: number, resume: Promise<void>, sentHalf: () => void): AsyncIterable<Request> {
+  return (async function* () {
+    yield* requests(accountId, 'paused.wav', undefined);
+    yield { part: { case: 'chunk', value: file.subarray(0, pause) } };
+    sentHalf();
+    await resume;
+    for (let i = pause; i < file.length; i += 64 * 1024) yield { part: { case: 'chunk', value: file.subarray(i, Math.min(file.length, i + 64 * 1024)) } };
+  })();
+}
+
+describe('cancellation and drain', () => {
+  it('leaves no object and no upload in flight when the caller cancels mid-stream', async () => {
+    const account = uniqueName('acct');
+    const file = readFileSync(sine('cancel.wav', 60, ['-ar', '16000'])); // ~1.9 MB
+    const caller = new AbortController();
+    let sentHalf!: () => void;
+    const half = new Promise<void>((r) => (sentHalf = r));
+    const call = client.upload(pausedRequests(account, file, file.length / 2, new Promise(() => undefined), sentHalf), { signal: caller.signal });
+    await half;
+    caller.abort();
+    await expect(call).rejects.toMatchObject({ kind: 'cancelled' });
+    while (app.media.uploadsInFlight > 0) await new Promise((r) => setImmediate(r));
+    expect(await objectsOf(account)).toEqual([]);
+  });
+
+  it('finishes an upload in flight when the service is told to stop, then stops', async () => {
+    const draining = build(configFor({}), { logger });
+    await draining.start();
+    const c = createClient(upload.UploadService, `127.0.0.1:${draining.grpcPort}`, { deadlineMs: 30_000 });
+    try {
+      await c.waitForReady();
+      const account = uniqueName('acct');
+      const file = readFileSync(sine('drain.wav', 30, ['-ar', '16000']));
+      let resume!: () => void;
+      let sentHalf!: () => void;
+      const half = new Promise<void>((r) => (sentHalf = r));
+      const call = c.upload(pausedRequests(account, file, file.length / 2, new Promise<void>((r) => (resume = r)), sentHalf));
+      await half;
+      while (draining.media.uploadsInFlight === 0) await new Promise((r) => setImmediate(r));
+      const stopped = draining.stop();
+      // Draining: readiness fails at once (so no new traffic is routed here), the upload goes on.
+      const ready = await fetch(`http://127.0.0.1:${draining.opsPort}/readyz`);
+      expect(ready.status).toBe(503);
+      resume();
+      const { media } = await call;
+      expect(media).toMatchObject({ accountId: account, sizeBytes: BigInt(file.length), sha256: sha256(file) });
+      await stopped;
+      // The relay's last pass published the event committed during the drain.
+      const event = await eventFor<events.MediaUploaded>('media.uploaded.v1', events.MediaUploadedSchema, media!.id);
+      expect(event.accountId).toBe(account);
+    } finally {
+      c.close();
+    }
+  });
+});
+
 describe('memory', () => {
   // V8 collects large Buffers lazily (tens of MB of garbage may wait for the next full GC), so the
   // process is collected every few MB of the upload and its RSS read right after: what remains is
