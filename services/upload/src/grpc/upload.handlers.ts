@@ -1,6 +1,6 @@
 // Thin gRPC handlers for verbatim.upload.v1.UploadService: map messages to the media service and back.
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import type { ServiceImpl } from '@verbatim/common';
+import { isAppError, type ServiceImpl } from '@verbatim/common';
 import { upload } from '@verbatim/proto';
 import type { Media, UploadPart } from '../domain/media.js';
 import type { MediaService } from '../domain/media.service.js';
@@ -35,7 +35,17 @@ async function* toParts(requests: AsyncIterable<upload.UploadRequest>): AsyncIte
 
 export function uploadHandlers(media: MediaService): ServiceImpl<typeof upload.UploadService> {
   return {
-    upload: async (requests, ctx) => ({ media: toMediaMessage(await media.upload(toParts(requests), ctx.signal)) }),
+    upload: async (requests, ctx) => {
+      try {
+        const m = await media.upload(toParts(requests), ctx.signal);
+        ctx.logger.info({ mediaId: m.id, accountId: m.accountId, format: m.format, sizeBytes: m.sizeBytes, durationSeconds: m.durationSeconds }, 'media uploaded');
+        return { media: toMediaMessage(m) };
+      } catch (e) {
+        // Refusals are the customer's to fix, but operators want to see them (no content is logged).
+        if (isAppError(e)) ctx.logger.info({ kind: e.kind, reason: e.message }, 'upload refused');
+        throw e;
+      }
+    },
     getMedia: async (req) => toMediaMessage(await media.get(req.accountId, req.mediaId)),
     deleteMedia: async (req) => ({ deleted: await media.delete(req.accountId, req.mediaId) }),
   };
