@@ -15,7 +15,7 @@ export const uploadEnv = {
   RETENTION_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().positive().default(3600),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   /** Concurrent uploads per replica (each runs one ffmpeg); more are refused with RESOURCE_EXHAUSTED. */
-  MAX_CONCURRENT_UPLOADS: z.coerce.number().int().positive().default(16),
+  MAX_CONCURRENT_UPLOADS: z.coerce.number().int().positive().default(8),
   /** S3 multipart part size (min 5 MiB) and parts in flight: memory per upload is about part × (queue + 1). */
   S3_PART_SIZE_BYTES: z.coerce.number().int().min(5 * 1024 * 1024).default(5 * 1024 * 1024),
   S3_UPLOAD_QUEUE_SIZE: z.coerce.number().int().min(1).max(16).default(2),
