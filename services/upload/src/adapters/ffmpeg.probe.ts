@@ -123,9 +123,15 @@ class SpooledProbe implements ByteSink<ProbeVerdict> {
   async write(chunk: Uint8Array): Promise<void> {
     const { out } = await this.file;
     if (this.aborted) throw new AppError('cancelled', 'the upload was aborted');
-    if (this.failed) throw this.failed;
+    if (this.failed) throw this.spoolFailed();
     if (out.write(chunk)) return;
-    if (!(await drained(out, [[out, 'error'], [out, 'close']]))) throw this.failed ?? new AppError('cancelled', 'the upload was aborted');
+    if (!(await drained(out, [[out, 'error'], [out, 'close']]))) throw this.failed ? this.spoolFailed() : new AppError('cancelled', 'the upload was aborted');
+  }
+
+  /** A full or broken scratch disk is ours to fix, not the customer's: logged, and retryable. */
+  private spoolFailed(): AppError {
+    this.o.logger.error({ err: this.failed, tmpDir: this.o.tmpDir ?? tmpdir() }, 'spooling an upload for probing failed');
+    return new AppError('unavailable', 'the upload could not be processed right now; try again shortly');
   }
 
   async finish(): Promise<ProbeVerdict> {
