@@ -181,6 +181,15 @@ describe('Upload: accepted formats', () => {
     expect(await objectSha256(media!.storageKey)).toBe(sha256(bytes));
   });
 
+  it('measures speech from espeak-ng as ffprobe does', async () => {
+    const path = join(dir, 'speech.wav');
+    execFileSync('espeak-ng', ['-w', path, 'The interview begins with a question about methodology.']);
+    const probed = Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path]).toString().trim());
+    const { media } = await uploadFile(client, uniqueName('acct'), path);
+    expect(media).toMatchObject({ format: 'wav', channels: 1, sampleRate: 22050 });
+    expect(Math.abs(media!.durationSeconds - probed)).toBeLessThanOrEqual(0.1);
+  });
+
   it('announces the upload with media.uploaded.v1 on JetStream', async () => {
     const path = sine('event.wav', 2);
     const account = uniqueName('acct');
@@ -315,6 +324,22 @@ function pausedRequests(accountId: string, file: Buffer, pause: number, resume: 
     for (let i = pause; i < file.length; i += 64 * 1024) yield { part: { case: 'chunk', value: file.subarray(i, Math.min(file.length, i + 64 * 1024)) } };
   })();
 }
+
+describe('ops endpoints', () => {
+  it('serves liveness, readiness and the upload metrics', async () => {
+    await uploadFile(client, uniqueName('acct'), sine('metrics.wav', 1));
+    await expect(client.upload(requests(uniqueName('acct'), 'x', Buffer.from('not audio at all')))).rejects.toMatchObject({ kind: 'unsupported_media_type' });
+    const base = `http://127.0.0.1:${app.opsPort}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { postgres: 'ok', nats: 'ok', s3: 'ok' } });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/verbatim_upload_uploads_total\{outcome="accepted",service="upload"\} [1-9]/);
+    expect(metrics).toMatch(/verbatim_upload_uploads_total\{outcome="unsupported_media_type",service="upload"\} [1-9]/);
+    expect(metrics).toContain('verbatim_rpc_server_duration_seconds_bucket');
+  });
+});
 
 describe('cancellation and drain', () => {
   it('leaves no object and no upload in flight when the caller cancels mid-stream', async () => {
