@@ -181,6 +181,16 @@ describe('Upload: accepted formats', () => {
     expect(await objectSha256(media!.storageKey)).toBe(sha256(bytes));
   });
 
+  it('keeps parallel uploads apart', async () => {
+    const account = uniqueName('acct');
+    const files = [sine('p1.wav', 1), sine('p2.ogg', 2, ['-c:a', 'libopus']), sine('p3.m4a', 3, ['-c:a', 'aac']), sine('p4.mp3', 4)];
+    const results = await Promise.all(files.map((f) => uploadFile(client, account, f)));
+    expect(results.map((r) => [r.media!.format, Math.round(r.media!.durationSeconds), r.media!.sha256])).toEqual(
+      files.map((f, i) => [['wav', 'ogg', 'm4a', 'mp3'][i], i + 1, sha256(readFileSync(f))]),
+    );
+    expect((await objectsOf(account)).sort()).toEqual(results.map((r) => r.media!.storageKey).sort());
+  });
+
   it('measures speech from espeak-ng as ffprobe does', async () => {
     const path = join(dir, 'speech.wav');
     execFileSync('espeak-ng', ['-w', path, 'The interview begins with a question about methodology.']);
