@@ -16,6 +16,7 @@ import {
   outboxLagSeconds,
   outboxTableSql,
   startOpsServer,
+  withTransaction,
   type Logger,
   type Metrics,
   type OpsServer,
@@ -140,7 +141,11 @@ export function build(config: Config, deps: UploadDeps = {}): UploadApp {
       await ensureDatabase(config.DATABASE_URL).catch((e: unknown) => logger.debug({ err: e }, 'could not check for the database; assuming it exists'));
       pool = createPool({ connectionString: config.DATABASE_URL, schema: config.DB_SCHEMA, applicationName: SERVICE_NAME });
       await migrate(pool, config.DB_SCHEMA, MIGRATIONS_DIR);
-      await pool.query(outboxTableSql(config.DB_SCHEMA));
+      // Under the migrations' lock: replicas starting together must not race to create it.
+      await withTransaction(pool, async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`migrate:${config.DB_SCHEMA}`]);
+        await tx.query(outboxTableSql(config.DB_SCHEMA));
+      });
 
       s3 = createS3Client({
         endpoint: config.S3_ENDPOINT,
