@@ -63,7 +63,8 @@ async function checkGrpcHealth(client: Clients['health'][keyof Clients['health']
 }
 
 /** The HTTP application: docs, ops endpoints, the error handler and every /v1 route. */
-export async function buildHttpApp(config: Config, deps: GatewayDeps, isDraining: () => boolean = () => false): Promise<FastifyInstance> {
+export async function buildHttpApp(config: Config, deps: GatewayDeps, shutdown: AbortSignal = new AbortController().signal): Promise<FastifyInstance> {
+  const isDraining = () => shutdown.aborted;
   const { logger, metrics, db, clients } = deps;
   const app = Fastify({
     loggerInstance: logger,
@@ -78,6 +79,11 @@ export async function buildHttpApp(config: Config, deps: GatewayDeps, isDraining
     void reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
   });
 
+  // While draining, each answer closes its connection: the server's close waits for every open
+  // connection, and a keep-alive one would otherwise hold the drain until its idle time-out.
+  app.addHook('onSend', async (_request, reply) => {
+    if (shutdown.aborted) void reply.header('connection', 'close');
+  });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpServerDuration.labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode)).observe(reply.elapsedTime / 1000);
   });
@@ -130,7 +136,7 @@ export async function buildHttpApp(config: Config, deps: GatewayDeps, isDraining
       audioUrlMaxRedirects: config.AUDIO_URL_MAX_REDIRECTS,
     },
   });
-  const ctx: RouteContext = { config, db, clients, logger, transcriptions, reader: new TranscriptReader({ clients, transcriptions, logger }) };
+  const ctx: RouteContext = { config, db, clients, logger, transcriptions, reader: new TranscriptReader({ clients, transcriptions, logger }), shutdown };
 
   await app.register(async (v1) => {
     v1.addHook('onRoute', (route) => {
@@ -165,8 +171,9 @@ export async function build(config: Config, given: Partial<GatewayDeps> = {}): P
   const http = given.http ?? new SafeHttp({ allowList: parseAllowList(config.AUDIO_URL_ALLOWLIST) });
   const deps: GatewayDeps = { logger, metrics, db, clients, bus: given.bus ?? null, http };
 
-  let draining = false;
-  const app = await buildHttpApp(config, deps, () => draining);
+  const draining = new AbortController();
+  let stopping: Promise<void> | undefined;
+  const app = await buildHttpApp(config, deps, draining.signal);
   const worker = new WebhookDeliveryWorker(
     { db, http, logger, registry: metrics.registry },
     {
@@ -196,14 +203,21 @@ export async function build(config: Config, given: Partial<GatewayDeps> = {}): P
       const address = app.server.address();
       return typeof address === 'object' && address ? address.port : config.PORT;
     },
-    async stop() {
-      draining = true;
+    stop() {
+      stopping ??= stopOnce();
+      return stopping;
+    },
+  };
+
+  async function stopOnce(): Promise<void> {
+    {
+      draining.abort();
       await deps.bus?.stopConsumers();
       await worker.stop();
       await app.close();
       if (deps.bus && !given.bus) await deps.bus.close();
       if (ownsClients) closeClients(clients);
       if (ownsDb) await db.end();
-    },
-  };
+    }
+  }
 }

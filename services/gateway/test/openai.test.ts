@@ -8,7 +8,7 @@ let client: OpenAI;
 let account: Awaited<ReturnType<TestGateway['newAccount']>>;
 
 beforeAll(async () => {
-  t = await startTestGateway({ SYNC_TRANSCRIPTION_TIMEOUT_MS: '1000' });
+  t = await startTestGateway({ SYNC_TRANSCRIPTION_TIMEOUT_MS: '1000', LOG_LEVEL: process.env.GW_LOG ?? 'silent' });
   account = await t.newAccount('OpenAI user');
   client = new OpenAI({ apiKey: account.apiKey, baseURL: `http://127.0.0.1:${t.port}/v1`, maxRetries: 0 });
   t.fakes.autoCompleteAfterPolls = 0; // every job completes on its first poll
@@ -77,6 +77,18 @@ describe('OpenAI-compatible transcription', () => {
       error: { message: 'the transcription failed: the audio contains no speech' },
     });
     t.fakes.failJobsWith = null;
+  });
+
+  it('a wait in progress when the gateway drains is answered at once, and not to be retried', async () => {
+    t.fakes.autoCompleteAfterPolls = null;
+    const polls = t.fakes.count('GetJob');
+    const pending = client.audio.transcriptions.create({ file: await file(), model: 'whisper-1' }).catch((e: unknown) => e);
+    while (t.fakes.count('GetJob') === polls) await new Promise((r) => setTimeout(r, 10));
+    const stopped = t.gateway.stop();
+    const err = (await pending) as { status: number; headers: Headers; error: { message: string } };
+    expect(err).toMatchObject({ status: 503, error: { message: expect.stringMatching(/restarting; the transcription goes on as job/) } });
+    expect(err.headers.get('x-should-retry')).toBe('false');
+    await stopped;
   });
 });
 

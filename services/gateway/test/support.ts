@@ -3,7 +3,7 @@
 // a gateway built against them and a scratch PostgreSQL schema, and multipart bodies.
 import { randomUUID } from 'node:crypto';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { AppError, GrpcServer, createLogger, createMetrics, dropSchema, ensureDatabase, type AnyService } from '@verbatim/common';
+import { AppError, GrpcServer, createLogger, createMetrics, createPool, dropSchema, ensureDatabase, type AnyService } from '@verbatim/common';
 import { localServices, uniqueName } from '@verbatim/devkit';
 import { billing, feedback, inference, upload, type common } from '@verbatim/proto';
 import { build, type Gateway, type GatewayDeps } from '../src/app';
@@ -312,8 +312,9 @@ export async function startTestGateway(env: Record<string, string> = {}, deps: P
       return { accountId: created.account.id, apiKey: created.apiKey, auth: { authorization: `Bearer ${created.apiKey}` } };
     },
     async close() {
-      await dropSchema(gateway.deps.db, schema).catch(() => undefined);
       await gateway.stop();
+      const db = createPool({ connectionString: localServices.databaseUrl, schema });
+      await dropSchema(db, schema).finally(() => db.end());
       await fakes.stop();
     },
   };

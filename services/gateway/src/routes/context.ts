@@ -13,6 +13,8 @@ export interface RouteContext {
   logger: Logger;
   transcriptions: TranscriptionService;
   reader: TranscriptReader;
+  /** Aborted when the gateway starts draining: long waits give their request back at once. */
+  shutdown: AbortSignal;
 }
 
 /** Aborted when the client goes away before the response is complete. */

@@ -28,7 +28,7 @@ export const openAiRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
     const param = status === 400 ? (PARAM_BY_MESSAGE.find(([re]) => re.test(message))?.[1] ?? null) : null;
     // The OpenAI SDK retries 5xx, 408, 409 and 429; a timed-out or failed transcription would
     // only be transcribed (and paid for) again.
-    if (kind === 'deadline_exceeded' || kind === 'unprocessable' || status < 500) void reply.header('x-should-retry', 'false');
+    if (kind === 'deadline_exceeded' || kind === 'unprocessable' || status < 500 || ctx.shutdown.aborted) void reply.header('x-should-retry', 'false');
     void reply.status(status).send(openAiError(status, message, CODE_BY_STATUS[status] ?? kind, param));
   });
 
@@ -68,8 +68,11 @@ export const openAiRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
       const granularities = [...(fields['timestamp_granularities[]'] ?? []), ...(fields.timestamp_granularities ?? [])];
       const jobId = await transcriptions.start(accountId, media, { domain: 'general', vocabulary });
       const job = await transcriptions
-        .waitForCompletion(accountId, jobId, { timeoutMs: config.SYNC_TRANSCRIPTION_TIMEOUT_MS, pollMs: config.SYNC_POLL_INTERVAL_MS, signal })
+        .waitForCompletion(accountId, jobId, { timeoutMs: config.SYNC_TRANSCRIPTION_TIMEOUT_MS, pollMs: config.SYNC_POLL_INTERVAL_MS, signal: AbortSignal.any([signal, ctx.shutdown]) })
         .catch((e: unknown) => {
+          if (ctx.shutdown.aborted) {
+            throw withPublicMessage(new AppError('unavailable', `the server is restarting; the transcription goes on as job ${jobId} (GET /v1/transcripts/${jobId})`));
+          }
           throw (e as AppError).kind === 'deadline_exceeded' ? withPublicMessage(e as AppError) : e;
         });
       if (statusName(job.status) === 'failed') throw new AppError('unprocessable', `the transcription failed: ${job.failureReason || 'unknown reason'}`);
