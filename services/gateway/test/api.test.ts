@@ -369,6 +369,29 @@ describe('Idempotency-Key', () => {
     expect(again.json().id).toBe(first.json().id);
     expect(t.fakes.uploads.length).toBe(uploads);
   });
+
+  it('creates one job for concurrent requests with the same key', async () => {
+    const jobs = t.fakes.jobs.size;
+    const headers = { ...alice.auth, 'idempotency-key': 'concurrent-1' };
+    const send = () => {
+      const body = multipart({}, { filename: 'a.wav', content: fakeAudio(1000) });
+      return inject({ method: 'POST', url: '/v1/transcripts', headers: { ...headers, ...body.headers }, payload: body.payload });
+    };
+    const [a, b] = await Promise.all([send(), send()]);
+    expect([a.statusCode, b.statusCode]).toEqual([202, 202]);
+    expect(a.json().id).toBe(b.json().id);
+    expect(t.fakes.jobs.size).toBe(jobs + 1);
+  });
+
+  it('gives the key back when the request fails, so a corrected retry works', async () => {
+    const headers = { ...alice.auth, 'idempotency-key': 'retry-after-400' };
+    const bad = multipart({ domain: 'astrology' }, { filename: 'a.wav', content: fakeAudio(1000) });
+    expect((await inject({ method: 'POST', url: '/v1/transcripts', headers: { ...headers, ...bad.headers }, payload: bad.payload })).statusCode).toBe(400);
+    const good = multipart({ domain: 'general' }, { filename: 'a.wav', content: fakeAudio(1000) });
+    const res = await inject({ method: 'POST', url: '/v1/transcripts', headers: { ...headers, ...good.headers }, payload: good.payload });
+    expect(res.statusCode).toBe(202);
+    expect(t.fakes.jobs.has(res.json().id)).toBe(true);
+  });
 });
 
 describe('operations', () => {

@@ -75,16 +75,22 @@ export async function deliveriesFor(db: Queryable, jobId: string): Promise<Array
   return rows.map((r) => ({ eventId: r.event_id, status: r.status, attempts: r.attempts, lastError: r.last_error }));
 }
 
-export async function rememberIdempotencyKey(db: Queryable, accountId: string, key: string, jobId: string): Promise<string> {
-  const { rows } = await db.query<{ job_id: string }>(
-    `INSERT INTO idempotency_keys (account_id, key, job_id) VALUES ($1, $2, $3)
-     ON CONFLICT (account_id, key) DO UPDATE SET key = EXCLUDED.key RETURNING job_id`,
-    [accountId, key, jobId],
-  );
-  return rows[0]!.job_id;
+/**
+ * Claims an Idempotency-Key for a job id before any work is done. Returns the job id that owns
+ * the key: `jobId` when this request claimed it, the earlier job's id on a replay.
+ */
+export async function claimIdempotencyKey(db: Queryable, accountId: string, key: string, jobId: string): Promise<string> {
+  for (;;) {
+    const inserted = await db.query('INSERT INTO idempotency_keys (account_id, key, job_id) VALUES ($1, $2, $3) ON CONFLICT (account_id, key) DO NOTHING', [accountId, key, jobId]);
+    if (inserted.rowCount) return jobId;
+    // A separate statement: its snapshot sees the row of the request that won (the insert waited for it).
+    const { rows } = await db.query<{ job_id: string }>('SELECT job_id FROM idempotency_keys WHERE account_id = $1 AND key = $2', [accountId, key]);
+    if (rows[0]) return rows[0].job_id;
+    // The winner failed and gave the key back in between: try to claim it again.
+  }
 }
 
-export async function findIdempotencyKey(db: Queryable, accountId: string, key: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ job_id: string }>('SELECT job_id FROM idempotency_keys WHERE account_id = $1 AND key = $2', [accountId, key]);
-  return rows[0]?.job_id;
+/** Gives a key back when its request failed, so that a retry with it can succeed. */
+export async function releaseIdempotencyKey(db: Queryable, accountId: string, key: string, jobId: string): Promise<void> {
+  await db.query('DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND job_id = $3', [accountId, key, jobId]);
 }

@@ -1,8 +1,10 @@
 // /v1/transcripts: create (multipart upload or audio_url), read, export, list, delete.
+import { randomUUID } from 'node:crypto';
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { errors } from '@verbatim/common';
+import type { FastifyRequest } from 'fastify';
 import type { upload } from '@verbatim/proto';
 import * as webhooks from '../adapters/webhooks.repository.js';
 import { EXPORT_FORMATS, contentDisposition, toSrt, toText, toVtt } from '../domain/export.js';
@@ -72,6 +74,28 @@ export async function readMultipartUpload(
 export const transcriptsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   const { transcriptions, reader, clients, db } = ctx;
 
+  /** Upload (multipart or audio_url), then reserve and create the job under `jobId`. */
+  async function createTranscript(request: FastifyRequest, accountId: string, jobId: string, signal: AbortSignal): Promise<void> {
+    let media: upload.Media;
+    let options: JobOptions;
+    if (request.isMultipart()) {
+      const read = await readMultipartUpload(request.parts(), transcriptions, accountId, signal);
+      media = read.media;
+      try {
+        options = parseJobOptions({ domain: read.fields.domain?.[0], vocabulary: read.fields.vocabulary?.[0], webhook_url: read.fields.webhook_url?.[0] });
+      } catch (e) {
+        await transcriptions.discardMedia(accountId, media.id);
+        throw e;
+      }
+    } else {
+      const body = request.body as S.CreateTranscriptJson | undefined;
+      if (!body?.audio_url) throw errors.invalid('send the audio as multipart/form-data (field "file") or JSON with "audio_url"');
+      options = parseJobOptions(body);
+      media = await transcriptions.uploadFromUrl(accountId, body.audio_url, signal);
+    }
+    await transcriptions.start(accountId, media, options, jobId);
+  }
+
   app.post(
     '/v1/transcripts',
     {
@@ -89,30 +113,22 @@ export const transcriptsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
       const accountId = accountOf(request);
       const signal = disconnectSignal(reply);
       const idempotencyKey = request.headers['idempotency-key'];
+      const jobId = randomUUID();
       if (idempotencyKey) {
-        const existing = await webhooks.findIdempotencyKey(db, accountId, idempotencyKey);
-        if (existing) return reply.code(202).header('location', `/v1/transcripts/${existing}`).send({ id: existing, status: 'queued' as const });
-      }
-      let media: upload.Media;
-      let options: JobOptions;
-      if (request.isMultipart()) {
-        const read = await readMultipartUpload(request.parts(), transcriptions, accountId, signal);
-        media = read.media;
-        try {
-          options = parseJobOptions({ domain: read.fields.domain?.[0], vocabulary: read.fields.vocabulary?.[0], webhook_url: read.fields.webhook_url?.[0] });
-        } catch (e) {
-          await transcriptions.discardMedia(accountId, media.id);
-          throw e;
+        // Claimed before any work: a concurrent or later replay gets the same job, never a second one.
+        const owner = await webhooks.claimIdempotencyKey(db, accountId, idempotencyKey, jobId);
+        if (owner !== jobId) {
+          if (request.isMultipart()) request.raw.resume(); // the body is not needed
+          return reply.code(202).header('location', `/v1/transcripts/${owner}`).send({ id: owner, status: 'queued' as const });
         }
-      } else {
-        const body = request.body as S.CreateTranscriptJson | undefined;
-        if (!body?.audio_url) throw errors.invalid('send the audio as multipart/form-data (field "file") or JSON with "audio_url"');
-        options = parseJobOptions(body);
-        media = await transcriptions.uploadFromUrl(accountId, body.audio_url, signal);
       }
-      const id = await transcriptions.start(accountId, media, options);
-      const finalId = idempotencyKey ? await webhooks.rememberIdempotencyKey(db, accountId, idempotencyKey, id) : id;
-      return reply.code(202).header('location', `/v1/transcripts/${finalId}`).send({ id: finalId, status: 'queued' as const });
+      try {
+        await createTranscript(request, accountId, jobId, signal);
+      } catch (e) {
+        if (idempotencyKey) await webhooks.releaseIdempotencyKey(db, accountId, idempotencyKey, jobId).catch(() => undefined);
+        throw e;
+      }
+      return reply.code(202).header('location', `/v1/transcripts/${jobId}`).send({ id: jobId, status: 'queued' as const });
     },
   );
 

@@ -111,9 +111,8 @@ export class TranscriptionService {
   }
 
   /** Reserve → webhook → CreateJob, undoing earlier steps on failure. Returns the new job id. */
-  async start(accountId: string, media: upload.Media, options: JobOptions): Promise<string> {
+  async start(accountId: string, media: upload.Media, options: JobOptions, jobId: string = randomUUID()): Promise<string> {
     const { clients, db, http, logger } = this.deps;
-    const jobId = randomUUID();
     try {
       if (options.webhookUrl) await http.checkUrl(options.webhookUrl, 'webhook_url');
       await clients.billing.reserve({ accountId, jobId, estimatedSeconds: media.durationSeconds, domain: options.domain }).catch((e: unknown) => {
