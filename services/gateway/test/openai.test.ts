@@ -19,6 +19,12 @@ afterAll(() => t.close());
 const file = () => toFile(fakeAudio(64_000), 'talk.wav', { type: 'audio/wav' });
 
 describe('OpenAI-compatible transcription', () => {
+  it('lists models, with whisper-1 as an alias of the default', async () => {
+    const ids = [];
+    for await (const m of client.models.list()) ids.push(m.id);
+    expect(ids).toEqual(['whisper-1', 'verbatim-en']);
+  });
+
   it('json (the default) returns {text}', async () => {
     const res = await client.audio.transcriptions.create({ file: await file(), model: 'whisper-1' });
     expect(res).toEqual({ text: 'hello world from verbatim' });

@@ -184,6 +184,7 @@ export class Fakes {
           const page = all.slice(start, start + req.pageSize);
           return { jobs: page, nextPageToken: start + req.pageSize < all.length ? String(start + req.pageSize) : '' };
         },
+        listModels: async () => ({ models: [{ name: 'verbatim-en', version: '1.2.0', family: 'ctc', isDefault: true }] }),
         deleteJob: async (req: inference.DeleteJobRequest) => {
           this.record('DeleteJob', req);
           const j = this.ownJob(req.accountId, req.jobId);

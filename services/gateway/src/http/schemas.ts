@@ -163,6 +163,21 @@ export const Account = Type.Object({
 });
 export const AccountPatch = Type.Object({ data_consent: Type.Boolean() }, { additionalProperties: false });
 
+export const ModelList = Type.Object({
+  object: Type.Literal('list'),
+  data: Type.Array(
+    Type.Object({
+      id: Type.String({ description: 'the name to pass as "model"' }),
+      object: Type.Literal('model'),
+      created: Type.Integer(),
+      owned_by: Type.String(),
+      version: Type.Union([Type.String(), Type.Null()]),
+      family: Type.Union([Type.String(), Type.Null()]),
+      is_default: Type.Boolean(),
+    }),
+  ),
+});
+
 export const Health = Type.Object({ status: Type.String() });
 export const Readiness = Type.Object({ status: Type.String(), checks: Type.Optional(Type.Record(Type.String(), Type.String())) });
 

@@ -32,6 +32,32 @@ export const openAiRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
     void reply.status(status).send(openAiError(status, message, CODE_BY_STATUS[status] ?? kind, param));
   });
 
+  app.get(
+    '/v1/models',
+    {
+      schema: {
+        summary: 'Models that transcribe (OpenAI list shape)',
+        description: '"whisper-1" is an alias of the default model, so OpenAI clients need no change.',
+        tags: ['openai'],
+        response: { 200: S.ModelList, ...Object.fromEntries([401, 500, 503].map((s) => [s, Type.Ref('OpenAiError')])) },
+      },
+    },
+    async () => {
+      const { models } = await ctx.clients.inference.listModels({});
+      const entry = (id: string, m: (typeof models)[number] | undefined, isDefault: boolean) => ({
+        id,
+        object: 'model' as const,
+        created: 0,
+        owned_by: 'verbatim',
+        version: m?.version ?? null,
+        family: m?.family ?? null,
+        is_default: isDefault,
+      });
+      const def = models.find((m) => m.isDefault) ?? models[0];
+      return { object: 'list' as const, data: [entry('whisper-1', def, false), ...models.map((m) => entry(m.name, m, m === def))] };
+    },
+  );
+
   app.post(
     '/v1/audio/transcriptions',
     {
