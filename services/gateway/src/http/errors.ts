@@ -52,7 +52,7 @@ export function toAppError(err: unknown): AppError {
 }
 
 /** Status and customer-facing message of an error; logs what the customer must not see. */
-export function describeError(err: unknown, request: FastifyRequest): { status: number; kind: ErrorKind; message: string } {
+export function describeError(err: unknown, request: FastifyRequest): { status: number; kind: ErrorKind; message: string; details?: Record<string, unknown> } {
   const e = toAppError(err);
   const status = httpStatusFor(e.kind);
   if (status >= 500) {
@@ -61,7 +61,7 @@ export function describeError(err: unknown, request: FastifyRequest): { status: 
     return { status, kind: e.kind, message };
   }
   request.log.info({ kind: e.kind, status, reason: e.message }, 'request refused');
-  return { status, kind: e.kind, message: e.message };
+  return { status, kind: e.kind, message: e.message, details: e.details };
 }
 
 export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): void {

@@ -13,19 +13,14 @@ import { statusName } from '../services/views.js';
 import { disconnectSignal, type RouteContext } from './context.js';
 import { readMultipartUpload } from './transcripts.routes.js';
 
-const PARAM_BY_MESSAGE: Array<[RegExp, string]> = [
-  [/response_format/, 'response_format'],
-  [/file|audio/i, 'file'],
-];
-
 const CODE_BY_STATUS: Record<number, string> = { 401: 'invalid_api_key', 402: 'insufficient_credit', 404: 'not_found', 413: 'file_too_large', 415: 'unsupported_format', 422: 'invalid_audio' };
 
 export const openAiRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   const { transcriptions, reader, config } = ctx;
 
   app.setErrorHandler((err, request, reply) => {
-    const { status, kind, message } = describeError(err, request);
-    const param = status === 400 ? (PARAM_BY_MESSAGE.find(([re]) => re.test(message))?.[1] ?? null) : null;
+    const { status, kind, message, details } = describeError(err, request);
+    const param = typeof details?.param === 'string' ? details.param : status === 413 || status === 415 || status === 422 ? 'file' : null;
     // The OpenAI SDK retries 5xx, 408, 409 and 429; a timed-out or failed transcription would
     // only be transcribed (and paid for) again.
     if (kind === 'deadline_exceeded' || kind === 'unprocessable' || status < 500 || ctx.shutdown.aborted) void reply.header('x-should-retry', 'false');
@@ -75,17 +70,17 @@ export const openAiRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
     },
     async (request, reply) => {
       const accountId = accountOf(request);
-      if (!request.isMultipart()) throw new AppError('invalid_argument', 'send the audio as multipart/form-data with the field "file"');
+      if (!request.isMultipart()) throw new AppError('invalid_argument', 'send the audio as multipart/form-data with the field "file"', { param: 'file' });
       const signal = disconnectSignal(reply);
       const { media, fields } = await readMultipartUpload(request.parts(), transcriptions, accountId, signal);
       let format: OpenAiResponseFormat;
       let vocabulary: string[];
       try {
         const f = fields.response_format?.[0] ?? 'json';
-        if (!(OPENAI_RESPONSE_FORMATS as readonly string[]).includes(f)) throw new AppError('invalid_argument', `response_format must be one of ${OPENAI_RESPONSE_FORMATS.join(', ')}`);
+        if (!(OPENAI_RESPONSE_FORMATS as readonly string[]).includes(f)) throw new AppError('invalid_argument', `response_format must be one of ${OPENAI_RESPONSE_FORMATS.join(', ')}`, { param: 'response_format' });
         format = f as OpenAiResponseFormat;
         const temperature = fields.temperature?.[0];
-        if (temperature !== undefined && !(Number(temperature) >= 0 && Number(temperature) <= 1)) throw new AppError('invalid_argument', 'temperature must be between 0 and 1');
+        if (temperature !== undefined && !(Number(temperature) >= 0 && Number(temperature) <= 1)) throw new AppError('invalid_argument', 'temperature must be between 0 and 1', { param: 'temperature' });
         vocabulary = vocabularyFromPrompt(fields.prompt?.[0]);
       } catch (e) {
         await transcriptions.discardMedia(accountId, media.id);

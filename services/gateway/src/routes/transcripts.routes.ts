@@ -1,6 +1,6 @@
 // /v1/transcripts: create (multipart upload or audio_url), read, export, list, delete.
 import { randomUUID } from 'node:crypto';
-import type { MultipartFile } from '@fastify/multipart';
+import type { Multipart, MultipartFile } from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { errors } from '@verbatim/common';
@@ -38,7 +38,7 @@ export function parseJobOptions(fields: { domain?: unknown; vocabulary?: unknown
  * other parts are collected as fields. On any failure the uploaded media is deleted.
  */
 export async function readMultipartUpload(
-  parts: AsyncIterableIterator<import('@fastify/multipart').Multipart>,
+  parts: AsyncIterableIterator<Multipart>,
   transcriptions: TranscriptionService,
   accountId: string,
   signal: AbortSignal,
@@ -51,7 +51,7 @@ export async function readMultipartUpload(
         const file = part as MultipartFile;
         if (file.fieldname !== 'file' || media) {
           file.file.resume();
-          throw errors.invalid(media ? 'send exactly one file' : `unexpected file field "${file.fieldname}": send the audio as the field "file"`);
+          throw errors.invalid(media ? 'send exactly one file' : `unexpected file field "${file.fieldname}": send the audio as the field "file"`, { param: 'file' });
         }
         try {
           media = await transcriptions.upload(accountId, { filename: file.filename || 'audio', contentType: file.mimetype, body: file.file, truncated: () => file.file.truncated }, signal);
@@ -67,7 +67,7 @@ export async function readMultipartUpload(
     if (media) await transcriptions.discardMedia(accountId, media.id);
     throw e;
   }
-  if (!media) throw errors.invalid('no audio: send the file as the multipart field "file"');
+  if (!media) throw errors.invalid('no audio: send the file as the multipart field "file"', { param: 'file' });
   return { media, fields };
 }
 
