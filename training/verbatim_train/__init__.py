@@ -1,0 +1,1 @@
+"""Verbatim speech-model training pipeline (corpus -> synthesis -> augmentation -> training -> ONNX -> eval)."""
