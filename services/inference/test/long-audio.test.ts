@@ -36,7 +36,8 @@ function script(words: number): string {
   const work = mkdtempSync(join(tmpdir(), 'inference-long-'));
   const h = await startHarness({ MODEL_DIR: defaultModelDir(), ORT_THREADS: process.env.ORT_THREADS ?? '2' });
   try {
-    const text = script(MINUTES * 150);
+    // espeak-ng at -s 150 speaks about 192 of these words a minute.
+    const text = script(MINUTES * 192);
     writeFileSync(join(work, 'script.txt'), text);
     execFileSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-f', join(work, 'script.txt'), '-w', join(work, 'long.wav')]);
     execFileSync('ffmpeg', ['-loglevel', 'error', '-i', join(work, 'long.wav'), '-b:a', '64k', join(work, 'long.mp3')]);
