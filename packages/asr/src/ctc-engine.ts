@@ -7,8 +7,8 @@ import { BoostTrie, type Tokenizer } from './domain/vocabulary.js';
 import { InvalidRequestError } from './errors.js';
 import type { EngineLogger, ModelInfo, Segment, SpeechEngine, TranscribeOptions, Transcript, Word } from './types.js';
 
-/** Boost per token (nats) for domain terms and for a request's own vocabulary. */
-export const DEFAULT_BOOST = { domain: 1.0, custom: 1.6 };
+/** Bonus (nats) of a completed domain term and of an entry of a request's own vocabulary. */
+export const DEFAULT_BOOST = { domain: 4, custom: 7 };
 
 export interface CtcEngineParts {
   info: ModelInfo;

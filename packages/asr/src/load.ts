@@ -10,7 +10,7 @@ import { ModelLoadError, modelPath, readManifest, validateCtcManifest, verifyChe
 import { ArpaBuilder, type ArpaModel } from './domain/arpa.js';
 import { CtcDecoder, DEFAULT_DECODER } from './domain/ctc-decoder.js';
 import { Lexicon, Tokenizer } from './domain/vocabulary.js';
-import { CtcEngine } from './ctc-engine.js';
+import { CtcEngine, DEFAULT_BOOST } from './ctc-engine.js';
 import type { CtcManifest, EngineOptions, SpeechEngine } from './types.js';
 
 export const DEFAULT_MODEL_NAME = 'verbatim-ctc-en';
@@ -95,6 +95,7 @@ async function loadCtcEngine(dir: string, m: CtcManifest, options: EngineOptions
     samplesPerFrame: m.samples_per_frame,
     domains,
     batchSize: Math.max(1, options.batchSize ?? (cuda ? 32 : 8)),
+    boost: { domain: options.decoder?.domainBonus ?? DEFAULT_BOOST.domain, custom: options.decoder?.vocabularyBonus ?? DEFAULT_BOOST.custom },
     // One batch more than there are workers: the main thread decodes one while they infer.
     concurrency: Math.max(1, workers) + 1,
     ...(options.logger ? { logger: options.logger } : {}),
@@ -134,7 +135,8 @@ export async function loadCtcDecoder(dir: string, m: CtcManifest, options: Engin
     beamWidth: d.beamWidth ?? weights.beam ?? DEFAULT_DECODER.beamWidth,
     alpha: lm ? d.alpha ?? weights.alpha ?? DEFAULT_DECODER.alpha : 0,
     beta: lm ? d.beta ?? weights.beta ?? DEFAULT_DECODER.beta : d.beta ?? 0,
-    unkPenalty: weights.unk_penalty ?? DEFAULT_DECODER.unkPenalty,
+    unkPenalty: d.unkPenalty ?? weights.unk_penalty ?? DEFAULT_DECODER.unkPenalty,
+    oovCharPenalty: d.oovCharPenalty ?? weights.oov_char_penalty ?? DEFAULT_DECODER.oovCharPenalty,
     // A pause of about a third of a second between letters is a word boundary.
     pauseFrames: Math.max(4, Math.round((0.36 * m.sample_rate) / m.samples_per_frame)),
   }, { lm, lexicon: lexicon?.root ?? null });

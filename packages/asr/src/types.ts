@@ -69,6 +69,12 @@ export interface DecoderOptions {
   alpha?: number;
   beta?: number;
   beamWidth?: number;
+  /** Nats for a word outside the lexicon, and per letter of it (≤ 0). */
+  unkPenalty?: number;
+  oovCharPenalty?: number;
+  /** Bonus (nats) of a completed domain term and of a request's own vocabulary entry. */
+  domainBonus?: number;
+  vocabularyBonus?: number;
 }
 
 export interface EngineOptions {
@@ -109,5 +115,5 @@ export interface CtcManifest extends ModelManifest {
   blank_id: number;
   word_delimiter_id: number;
   domains?: Record<string, string>;
-  lm_weights?: { alpha?: number; beta?: number; beam?: number; unk_penalty?: number };
+  lm_weights?: { alpha?: number; beta?: number; beam?: number; unk_penalty?: number; oov_char_penalty?: number };
 }

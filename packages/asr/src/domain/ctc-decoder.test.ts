@@ -94,12 +94,12 @@ describe('language model, lexicon and boosting', () => {
     const post = posteriors(frames);
     const lex = lexicon(['the', 'patient']);
     expect(new CtcDecoder(config, { lexicon: lex }).decode(post).text).toBe('metforman');
-    expect(new CtcDecoder(config, { lexicon: lex, boost: boost([['metformin', 1.5]]) }).decode(post).text).toBe('metformin');
+    expect(new CtcDecoder(config, { lexicon: lex, boost: boost([['metformin', 4]]) }).decode(post).text).toBe('metformin');
   });
 
   it('boosting does not force a term the audio does not support', () => {
     const post = posteriors(spell('aspirin'));
-    const dec = new CtcDecoder(config, { lexicon: lexicon(['aspirin']), boost: boost([['metformin', 1.5], ['asthma', 1.5]]) });
+    const dec = new CtcDecoder(config, { lexicon: lexicon(['aspirin']), boost: boost([['metformin', 7], ['asthma', 7], ['aspiration', 7]]) });
     expect(dec.decode(post).text).toBe('aspirin');
   });
 
@@ -107,9 +107,28 @@ describe('language model, lexicon and boosting', () => {
     // "met" is a prefix of the boosted "metformin"; its final score must be the unboosted one.
     const post = posteriors(spell('met'));
     const plain = new CtcDecoder(config).decode(post);
-    const boosted = new CtcDecoder(config, { boost: boost([['metformin', 2]]) }).decode(post);
+    const boosted = new CtcDecoder(config, { boost: boost([['metformin', 7]]) }).decode(post);
     expect(boosted.text).toBe('met');
     expect(boosted.score).toBeCloseTo(plain.score, 6);
+  });
+
+  it('adds a fixed bonus per completed term, however long it is', () => {
+    for (const word of ['ok', 'metformin']) {
+      const post = posteriors(spell(word));
+      const plain = new CtcDecoder(config).decode(post);
+      const boosted = new CtcDecoder(config, { boost: boost([[word, 4]]) }).decode(post);
+      expect(boosted.score - plain.score).toBeCloseTo(4, 2);
+    }
+  });
+
+  it('charges an invented word per letter, so it does not swallow real words', () => {
+    // "catdog" acoustically, one letter apart from the words "cat" and "dog" with a weak
+    // delimiter between; the lexicon makes two known words better than one unknown one.
+    const frames = spell('cat');
+    frames.push({ ' ': 0.1, _: 0.85 }, ...spell('dog'));
+    const post = posteriors(frames);
+    expect(new CtcDecoder(config).decode(post).text).toBe('catdog');
+    expect(new CtcDecoder(config, { lexicon: lexicon(['cat', 'dog']) }).decode(post).text).toBe('cat dog');
   });
 
   it('boosts a multi-word phrase across the word boundary', () => {
@@ -118,7 +137,7 @@ describe('language model, lexicon and boosting', () => {
     frames.push({ y: 0.6, i: 0.35 }, '_', 'p', '_', 't', '_');
     const post = posteriors(frames);
     expect(new CtcDecoder(config).decode(post).text).toBe('type scrypt');
-    expect(new CtcDecoder(config, { boost: boost([['type script', 1.5]]) }).decode(post).text).toBe('type script');
+    expect(new CtcDecoder(config, { boost: boost([['type script', 4]]) }).decode(post).text).toBe('type script');
   });
 
   it('normalises boost entries like the training text (case, hyphens, digits)', () => {

@@ -7,8 +7,10 @@
 // search — and a language part kept on its prefix node and updated only when a token is added:
 //   at each completed word: alpha * ln P_lm(word | previous words) + beta
 //                           + unkPenalty if the word is neither in the lexicon nor boosted
-//   per token inside a boost phrase: + the phrase's weight (taken back if the phrase is left
-//                           before it is complete, so only completed terms keep their bonus)
+//                           + oovCharPenalty per letter of such a word
+//   boost terms and phrases: a fixed bonus per completed entry, credited bonus/length per token
+//                           while it is spelled (taken back if the spelling leaves the entry
+//                           before it is complete, so only completed terms keep a bonus)
 // An out-of-lexicon spelling pays its penalty at the token where it leaves the lexicon, not at
 // the end of the word, so that the beam drops it early.
 import type { NgramModel } from './arpa.js';
@@ -28,6 +30,8 @@ export interface DecoderConfig {
   beta: number;
   /** Penalty (nats, ≤ 0) for a word outside the lexicon that is not boosted. */
   unkPenalty: number;
+  /** Further penalty per letter of such a word (nats, ≤ 0). */
+  oovCharPenalty: number;
   /** Tokens below this log-probability in a frame are not tried as extensions. */
   tokenLogProbFloor: number;
   /** At most this many extension tokens per frame. */
@@ -49,6 +53,7 @@ export const DEFAULT_DECODER: Omit<DecoderConfig, 'tokens' | 'blankId' | 'delimi
   alpha: 0.5,
   beta: 1.0,
   unkPenalty: -6,
+  oovCharPenalty: -1,
   tokenLogProbFloor: Math.log(1e-3),
   maxTokensPerFrame: 8,
   beamDelta: 20,
@@ -270,7 +275,11 @@ export class CtcDecoder {
     let boosted = false;
     if (p.boost) {
       const through = p.boost.child(delimiterId);
-      if (p.boost.terminal) boosted = true;
+      if (p.boost.terminal) {
+        // Complete: the partial credit becomes exactly the entry's bonus.
+        boosted = true;
+        lang += p.boost.bonus - p.boostPending;
+      }
       if (through) {
         boost = through;
         pending = p.boost.terminal ? 0 : p.boostPending;
@@ -280,7 +289,7 @@ export class CtcDecoder {
       }
     }
     const known = lexRoot === null || (p.lex !== null && p.lex.terminal);
-    if (!known && !boosted && !p.charged) lang += unkPenalty;
+    if (!known && !boosted && !p.charged) lang += unkPenalty + this.config.oovCharPenalty * word.length;
     if (lm) {
       const id = lm.wordId(word);
       let score = lm.score(ctx, id);
@@ -322,8 +331,11 @@ export class CtcDecoder {
     const lexRoot = this.resources.lexicon ?? null;
     const lex = lexRoot && p.lex ? p.lex.child(c) ?? null : null;
     let charged = p.charged;
-    if (lexRoot && !lex && !boost && !charged) {
-      lang += unkPenalty;
+    if (lexRoot && !lex && !boost) {
+      // Out of the lexicon: a word penalty once, and a cost per letter so that one long
+      // invented word is not cheaper than the several real words the letters might spell.
+      if (!charged) lang += unkPenalty + this.config.oovCharPenalty * (p.partial.length + 1);
+      else lang += this.config.oovCharPenalty;
       charged = true;
     }
     return new Prefix(p, c, p.partial + tok, lang, p.ctx, lex, charged, boost, pending);

@@ -7,8 +7,10 @@ export class TrieNode {
   children: Map<number, TrieNode> | null = null;
   /** A whole entry ends here. */
   terminal = false;
-  /** Boost per token for entries through this node (the largest, if several). */
+  /** Partial credit per token for entries through this node: bonus / length (the largest). */
   weight = 0;
+  /** At a terminal: the entry's whole bonus (nats), granted once the entry is complete. */
+  bonus = 0;
 
   child(token: number): TrieNode | undefined {
     return this.children?.get(token);
@@ -77,7 +79,6 @@ export class Lexicon {
   }
 }
 
-export interface BoostEntry { phrase: string; weight: number }
 
 /**
  * Boost phrases in a trie of tokens, spaces included, so "type script" is matched across the
@@ -90,26 +91,33 @@ export class BoostTrie {
 
   constructor(private readonly tokenizer: Tokenizer) {}
 
-  add(phrase: string, weight: number): boolean {
+  /**
+   * `bonus` (nats) is what a completed entry adds to a hypothesis's score — a fixed prior per
+   * term, not per letter, so long terms are not favoured over short ones. While the entry is
+   * being spelled each token earns bonus/length of it, so a half-spelled term is not pruned.
+   */
+  add(phrase: string, bonus: number): boolean {
     const norm = normalizeText(phrase);
     if (!norm) return false;
     const ids = this.tokenizer.encode(norm);
     if (!ids) return false;
     let n = this.root;
+    const share = bonus / ids.length;
     for (const id of ids) {
       n = n.ensure(id);
-      n.weight = Math.max(n.weight, weight);
+      n.weight = Math.max(n.weight, share);
     }
     if (!n.terminal) this.size++;
     n.terminal = true;
+    n.bonus = Math.max(n.bonus, bonus);
     return true;
   }
 
   /** A domain file: one term or phrase per line; '#' lines and blank lines ignored. */
-  addLines(text: string, weight: number): void {
+  addLines(text: string, bonus: number): void {
     for (const line of text.split('\n')) {
       const t = line.split('\t')[0]!.trim();
-      if (t && !t.startsWith('#')) this.add(t, weight);
+      if (t && !t.startsWith('#')) this.add(t, bonus);
     }
   }
 
