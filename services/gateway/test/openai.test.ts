@@ -1,14 +1,23 @@
 // POST /v1/audio/transcriptions driven by the official `openai` client over real HTTP, so an
 // existing OpenAI integration is known to work unchanged.
+import { Writable } from 'node:stream';
+import { createLogger } from '@verbatim/common';
 import OpenAI, { toFile } from 'openai';
 import { fakeAudio, multipart, startTestGateway, type TestGateway } from './support';
 
 let t: TestGateway;
+const logLines: string[] = [];
 let client: OpenAI;
 let account: Awaited<ReturnType<TestGateway['newAccount']>>;
 
 beforeAll(async () => {
-  t = await startTestGateway({ SYNC_TRANSCRIPTION_TIMEOUT_MS: '1000', LOG_LEVEL: process.env.GW_LOG ?? 'silent' });
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logLines.push(chunk.toString());
+      done();
+    },
+  });
+  t = await startTestGateway({ SYNC_TRANSCRIPTION_TIMEOUT_MS: '1000' }, { logger: createLogger('gateway', 'info', sink) });
   account = await t.newAccount('OpenAI user');
   client = new OpenAI({ apiKey: account.apiKey, baseURL: `http://127.0.0.1:${t.port}/v1`, maxRetries: 0 });
   t.fakes.autoCompleteAfterPolls = 0; // every job completes on its first poll
@@ -83,6 +92,25 @@ describe('OpenAI-compatible transcription', () => {
       error: { message: 'the transcription failed: the audio contains no speech' },
     });
     t.fakes.failJobsWith = null;
+  });
+
+  it('stops waiting when the client goes away', async () => {
+    t.fakes.autoCompleteAfterPolls = null;
+    const polls = t.fakes.count('GetJob');
+    const controller = new AbortController();
+    const pending = client.audio.transcriptions.create({ file: await file(), model: 'whisper-1' }, { signal: controller.signal }).catch((e: unknown) => e);
+    while (t.fakes.count('GetJob') === polls) await new Promise((r) => setTimeout(r, 10));
+    controller.abort();
+    await pending;
+    // The wait ends as cancelled (it would otherwise poll until the time-out).
+    while (!logLines.some((l) => l.includes('"kind":"cancelled"'))) await new Promise((r) => setTimeout(r, 20));
+  });
+
+  it('logs neither API keys nor transcript text', () => {
+    const all = logLines.join('');
+    expect(all.length).toBeGreaterThan(0);
+    expect(all).not.toContain(account.apiKey.split('_')[2]);
+    expect(all).not.toContain('hello world from verbatim');
   });
 
   it('a wait in progress when the gateway drains is answered at once, and not to be retried', async () => {
