@@ -2,7 +2,7 @@
 // search. Skipped (with a note) until models/verbatim-ctc-en/CURRENT names a model, or when
 // VERBATIM_MODEL_DIR points elsewhere. Bounds are stated per test; they track the model card.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeAudio, defaultModelDir, loadEngine, StreamingRecognizer, wordErrorRate, type Segment, type SpeechEngine } from '../src/index.js';
@@ -11,8 +11,24 @@ const MODEL = defaultModelDir();
 const present = existsSync(join(MODEL, 'manifest.json'));
 if (!present) console.warn(`model.test: no model at ${MODEL}; skipping the real-model tests`);
 
-/** WER bound for espeak-ng's default en-us voice on these sentences (seen voice, unseen text). */
-const WER_BOUND = Number(process.env.VERBATIM_TEST_WER_BOUND ?? 0.5);
+/**
+ * WER bound for espeak-ng's default en-us voice on these sentences (a seen voice, unseen text):
+ * the model card's own seen-voice/unseen-sentence WER plus 0.2 (other sentences, this decoder),
+ * never above 0.95; 0.95 — "not garbage" — for an interim export without an evaluation.
+ * VERBATIM_TEST_WER_BOUND overrides.
+ */
+function werBound(): number {
+  if (process.env.VERBATIM_TEST_WER_BOUND) return Number(process.env.VERBATIM_TEST_WER_BOUND);
+  try {
+    const m = JSON.parse(readFileSync(join(MODEL, 'manifest.json'), 'utf8')) as { evaluation?: Record<string, { wer?: number }> };
+    const seen = m.evaluation?.seen_voices_unseen_sentences?.wer;
+    if (typeof seen === 'number') return Math.min(0.95, seen + 0.2);
+  } catch {
+    // no manifest: the suite is skipped anyway
+  }
+  return 0.95;
+}
+const WER_BOUND = present ? werBound() : 1;
 
 const SENTENCES = [
   'the patient was given metformin for her diabetes',
@@ -35,7 +51,7 @@ async function speak(text: string, name: string, voice = 'en-us'): Promise<Float
   beforeAll(async () => { engine = await loadEngine(MODEL, { threads: 1 }); });
   afterAll(async () => { await engine?.close(); });
 
-  it(`transcribes espeak-ng sentences with WER ≤ ${WER_BOUND}`, async () => {
+  it(`transcribes espeak-ng sentences with WER ≤ ${WER_BOUND.toFixed(2)}`, async () => {
     let errors = 0;
     let words = 0;
     for (const [i, s] of SENTENCES.entries()) {
