@@ -18,9 +18,12 @@ let started: Telemetry | undefined;
 /** Starts tracing once per process; call before the HTTP server module is loaded. */
 export function startTelemetry(service: string, otlpEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT): Telemetry {
   if (started) return started;
+  // Without an exporter a processor that drops spans still makes the SDK register a real tracer
+  // provider (it registers none for an empty list), so trace ids exist for logs and propagation.
+  const discard: SpanProcessor = { onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} };
   const spanProcessors: SpanProcessor[] = otlpEndpoint
     ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${otlpEndpoint.replace(/\/$/, '')}/v1/traces` }))]
-    : [];
+    : [discard];
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ 'service.name': service, 'service.namespace': 'verbatim' }),
     spanProcessors,
