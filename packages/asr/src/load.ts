@@ -135,8 +135,10 @@ export async function loadCtcDecoder(dir: string, m: CtcManifest, options: Engin
     beamWidth: d.beamWidth ?? weights.beam ?? DEFAULT_DECODER.beamWidth,
     alpha: lm ? d.alpha ?? weights.alpha ?? DEFAULT_DECODER.alpha : 0,
     beta: lm ? d.beta ?? weights.beta ?? DEFAULT_DECODER.beta : d.beta ?? 0,
-    unkPenalty: d.unkPenalty ?? weights.unk_penalty ?? DEFAULT_DECODER.unkPenalty,
-    oovCharPenalty: d.oovCharPenalty ?? weights.oov_char_penalty ?? DEFAULT_DECODER.oovCharPenalty,
+    // Without an LM there is no per-word bonus to balance the lexicon's penalties, and on the
+    // first model strong penalties turned unknown words into deletions: keep only a mild one.
+    unkPenalty: d.unkPenalty ?? (lm ? weights.unk_penalty ?? DEFAULT_DECODER.unkPenalty : -1),
+    oovCharPenalty: d.oovCharPenalty ?? (lm ? weights.oov_char_penalty ?? DEFAULT_DECODER.oovCharPenalty : 0),
     // A pause of about a third of a second between letters is a word boundary.
     pauseFrames: Math.max(4, Math.round((0.36 * m.sample_rate) / m.samples_per_frame)),
   }, { lm, lexicon: lexicon?.root ?? null });
