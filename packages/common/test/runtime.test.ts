@@ -31,6 +31,19 @@ const unique = (p: string) => `${p}_${Date.now().toString(36)}_${Math.floor(Math
 const DB = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/verbatim_test';
 const NATS = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
+/** Handlers for the RPCs a test does not exercise (the server refuses a service with a method unhandled). */
+function unimplemented(service: { methods: Array<{ localName: string }> }, implemented: string[]): Record<string, () => never> {
+  const out: Record<string, () => never> = {};
+  for (const m of service.methods) {
+    if (!implemented.includes(m.localName)) {
+      out[m.localName] = () => {
+        throw new AppError('failed_precondition', `${m.localName} is not part of this test`);
+      };
+    }
+  }
+  return out;
+}
+
 describe('gRPC server and client', () => {
   const metrics = createMetrics('common-test', { defaultMetrics: false });
   let server: GrpcServer;
@@ -49,15 +62,7 @@ describe('gRPC server and client', () => {
       getBalance: async () => ({}),
       topUp: async () => ({}),
       getUsage: async () => ({}),
-      // Billing's other RPCs are not exercised here.
-      getStatement: async () => ({}),
-      createCheckoutSession: async () => ({}),
-      handleStripeWebhook: async () => ({}),
-      getMarginReport: async () => ({}),
-      setPrice: async () => ({}),
-      listPrices: async () => ({}),
-      setAccountPlan: async () => ({}),
-      verifyLedger: async () => ({}),
+      ...unimplemented(billing.BillingService, ['reserve', 'release', 'getBalance', 'topUp', 'getUsage']),
     });
     server.add(upload.UploadService, {
       upload: async (reqs) => {
@@ -76,6 +81,7 @@ describe('gRPC server and client', () => {
         throw new AppError('not_found', 'media not found');
       },
       deleteMedia: async () => ({ deleted: true }),
+      ...unimplemented(upload.UploadService, ['upload', 'getMedia', 'deleteMedia']),
     });
     const port = await server.listen('127.0.0.1:0');
     server.health.setAll(true);

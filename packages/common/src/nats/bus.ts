@@ -151,10 +151,12 @@ export class EventBus {
 
   async publishRaw(subject: string, bytes: Uint8Array, id: string, traceHeaders?: Record<string, string>): Promise<void> {
     const wire = this.names.subject(subject);
-    await withSpan(`${subject} publish`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': wire, 'messaging.message.id': id } }, async () => {
+    // An outbox relay publishes long after the request: the stored context makes the publish
+    // (and so the consumer) part of the trace that wrote the event.
+    const parent = traceHeaders ? extractTraceContext(traceHeaders) : undefined;
+    await withSpan(`${subject} publish`, { kind: SpanKind.PRODUCER, parent, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': wire, 'messaging.message.id': id } }, async () => {
       const h = natsHeaders();
-      const carrier = traceHeaders ?? injectTraceContext();
-      for (const [k, v] of Object.entries(carrier)) h.set(k, v);
+      for (const [k, v] of Object.entries(injectTraceContext())) h.set(k, v);
       await this.js.publish(wire, bytes, { msgID: id, headers: h });
       this.metrics?.messagesPublished.labels(subject).inc();
     });
