@@ -311,6 +311,29 @@ describe('GetMedia and DeleteMedia', () => {
     expect(event).toMatchObject({ mediaId: id, accountId: account });
   });
 
+  it('streams the stored audio back, whole or a byte range, to its account only', async () => {
+    const account = uniqueName('acct');
+    const path = sine('play.wav', 2);
+    const original = readFileSync(path);
+    const { media } = await uploadFile(client, account, path);
+    const read = async (offset: number, length: number) => {
+      const chunks: upload.MediaChunk[] = [];
+      for await (const c of client.readMedia({ accountId: account, mediaId: media!.id, offset: BigInt(offset), length: BigInt(length) }, { deadlineMs: 30_000 })) chunks.push(c);
+      return chunks;
+    };
+    const whole = await read(0, 0);
+    expect(whole[0]).toMatchObject({ totalSize: BigInt(original.length), format: 'wav' });
+    expect(whole.every((c) => c.data.length <= 256 * 1024)).toBe(true);
+    expect(Buffer.concat(whole.map((c) => c.data)).equals(original)).toBe(true);
+    const range = await read(1000, 5000);
+    expect(Buffer.concat(range.map((c) => c.data)).equals(original.subarray(1000, 6000))).toBe(true);
+    const drain = async (accountId: string, offset = 0) => {
+      for await (const c of client.readMedia({ accountId, mediaId: media!.id, offset: BigInt(offset), length: 0n })) void c;
+    };
+    await expect(drain(uniqueName('other'))).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(drain(account, original.length)).rejects.toMatchObject({ kind: 'invalid_argument' });
+  });
+
   it('sweeps media past RETENTION_DAYS the same way', async () => {
     const account = uniqueName('acct');
     const { media: old } = await uploadFile(client, account, sine('old.wav', 1));

@@ -1,7 +1,8 @@
 // Object storage for uploaded audio: bytes stream into an S3 multipart upload through a small
 // buffer, so at most partSize × (queueSize + 1) bytes of a file are in memory at once.
 import { PassThrough } from 'node:stream';
-import { DeleteObjectCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { AppError, isAppError, type Logger } from '@verbatim/common';
 import type { ByteSink, ObjectStore } from '../domain/media.js';
@@ -93,6 +94,17 @@ export class S3ObjectStore implements ObjectStore {
     } catch (e) {
       if ((e as { name?: string }).name === 'NoSuchKey') return;
       this.logger.warn({ err: e, key }, 'deleting from object storage failed');
+      throw storeUnavailable();
+    }
+  }
+
+  async read(key: string, range: { start: number; end?: number }, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+    try {
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${range.start}-${range.end ?? ''}` }), { abortSignal: signal });
+      return res.Body as Readable;
+    } catch (e) {
+      if ((e as { name?: string }).name === 'NoSuchKey') throw new AppError('not_found', 'media not found');
+      this.logger.warn({ err: e, key }, 'reading from object storage failed');
       throw storeUnavailable();
     }
   }

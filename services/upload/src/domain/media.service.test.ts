@@ -19,6 +19,10 @@ class FakeStore implements ObjectStore {
   async delete(key: string) {
     this.objects.delete(key);
   }
+  async read(key: string, range: { start: number; end?: number }) {
+    const object = this.objects.get(key) ?? Buffer.alloc(0);
+    return [object.subarray(range.start, range.end === undefined ? undefined : range.end + 1)];
+  }
 }
 
 class FakeProbe implements AudioProbe {
@@ -171,5 +175,26 @@ describe('MediaService get/delete/sweep', () => {
     expect(await service.sweepExpired(0)).toBe(0);
     expect(await service.sweepExpired(30)).toBe(1);
     expect(repository.rows).toEqual([]);
+  });
+});
+
+describe('MediaService.read', () => {
+  it('reads a byte range of the account\'s own media and refuses ranges past the end', async () => {
+    const { service } = setup();
+    const body = Buffer.concat([WAV_HEAD, Buffer.alloc(1000, 7)]);
+    const media = await service.upload(parts([body]), signal);
+    const collect = async (it: AsyncIterable<Uint8Array>) => {
+      const out: Buffer[] = [];
+      for await (const c of it) out.push(Buffer.from(c));
+      return Buffer.concat(out);
+    };
+    const whole = await service.read('acct-1', media.id, 0, 0);
+    expect(whole).toMatchObject({ start: 0, end: body.length - 1 });
+    expect((await collect(whole.body)).equals(body)).toBe(true);
+    const part = await service.read('acct-1', media.id, 4, 4);
+    expect((await collect(part.body)).toString()).toBe(body.subarray(4, 8).toString());
+    expect((await service.read('acct-1', media.id, body.length - 2, 100)).end).toBe(body.length - 1);
+    await expect(service.read('acct-1', media.id, body.length, 0)).rejects.toMatchObject({ kind: 'invalid_argument' });
+    await expect(service.read('acct-2', media.id, 0, 0)).rejects.toMatchObject({ kind: 'not_found' });
   });
 });

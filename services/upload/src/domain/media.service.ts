@@ -234,6 +234,18 @@ export class MediaService {
     return media;
   }
 
+  /**
+   * The stored audio of a live media, or the byte range [offset, offset + length) of it (length 0:
+   * to the end), for playback. An offset past the end is out of range (HTTP 416 at the gateway).
+   */
+  async read(accountId: string, mediaId: string, offset: number, length: number, signal?: AbortSignal): Promise<{ media: Media; start: number; end: number; body: AsyncIterable<Uint8Array> }> {
+    const media = await this.get(accountId, mediaId);
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) throw new AppError('invalid_argument', 'offset and length must be non-negative integers');
+    if (media.sizeBytes === 0 || offset >= media.sizeBytes) throw new AppError('invalid_argument', `offset ${offset} is past the end of the ${media.sizeBytes}-byte audio`);
+    const end = length === 0 ? media.sizeBytes - 1 : Math.min(media.sizeBytes - 1, offset + length - 1);
+    return { media, start: offset, end, body: await this.o.store.read(media.storageKey, { start: offset, end }, signal) };
+  }
+
   /** True when this call deleted it; false when it was already gone (idempotent). */
   async delete(accountId: string, mediaId: string): Promise<boolean> {
     checkAccount(accountId);

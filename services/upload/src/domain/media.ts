@@ -42,6 +42,8 @@ export interface ObjectStore {
   beginUpload(key: string, contentType: string): ByteSink;
   /** Removes an object; succeeds when it is already gone. */
   delete(key: string): Promise<void>;
+  /** Bytes [start, end] (inclusive) of an object, as a stream; end undefined reads to the last byte. */
+  read(key: string, range: { start: number; end?: number }, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
 }
 
 export interface AudioProbe {

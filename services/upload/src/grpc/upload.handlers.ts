@@ -33,6 +33,16 @@ async function* toParts(requests: AsyncIterable<upload.UploadRequest>): AsyncIte
   }
 }
 
+/** Largest data field of one MediaChunk: well under gRPC's 4 MiB default message limit. */
+const READ_CHUNK_BYTES = 256 * 1024;
+
+/** Splits a byte stream into pieces of at most `max` bytes. */
+async function* rechunk(body: AsyncIterable<Uint8Array>, max: number): AsyncIterable<Uint8Array> {
+  for await (const chunk of body) {
+    for (let i = 0; i < chunk.byteLength; i += max) yield chunk.subarray(i, Math.min(chunk.byteLength, i + max));
+  }
+}
+
 export function uploadHandlers(media: MediaService): ServiceImpl<typeof upload.UploadService> {
   return {
     upload: async (requests, ctx) => {
@@ -48,5 +58,13 @@ export function uploadHandlers(media: MediaService): ServiceImpl<typeof upload.U
     },
     getMedia: async (req) => toMediaMessage(await media.get(req.accountId, req.mediaId)),
     deleteMedia: async (req) => ({ deleted: await media.delete(req.accountId, req.mediaId) }),
+    readMedia: async function* (req, ctx) {
+      const r = await media.read(req.accountId, req.mediaId, Number(req.offset), Number(req.length), ctx.signal);
+      let first = true;
+      for await (const data of rechunk(r.body, READ_CHUNK_BYTES)) {
+        yield first ? { data, totalSize: BigInt(r.media.sizeBytes), format: r.media.format } : { data };
+        first = false;
+      }
+    },
   };
 }
