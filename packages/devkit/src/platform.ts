@@ -58,11 +58,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitReady(url: string, timeoutMs: number, proc: ChildProcess, name: string): Promise<void> {
+async function waitReady(url: string, timeoutMs: number, proc: ChildProcess, name: string, output: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`${name} exited with code ${proc.exitCode} while starting`);
+    if (proc.exitCode !== null) throw new Error(`${name} exited with code ${proc.exitCode} while starting:\n${output()}`);
     try {
       const res = await fetch(url);
       if (res.ok) return;
@@ -111,6 +111,11 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       env: serviceEnv,
       stdio: o.inheritLogs ? 'inherit' : ['ignore', 'pipe', 'pipe'],
     });
+    // The end of a service's output, for the error when it fails to start.
+    let tail = '';
+    const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-4000));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
     if (!o.inheritLogs) {
       if (o.logDir) {
         const log = createWriteStream(join(o.logDir, `${name}.log`), { flags: 'a' });
@@ -122,7 +127,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       }
     }
     procs.set(name, child);
-    await waitReady(`http://127.0.0.1:${ports[`${name}Ops`]}/readyz`, o.readyTimeoutMs ?? 90_000, child, name);
+    await waitReady(`http://127.0.0.1:${ports[`${name}Ops`]}/readyz`, o.readyTimeoutMs ?? 90_000, child, name, () => tail);
   };
 
   const stopService = async (name: ServiceName, signal: NodeJS.Signals = 'SIGTERM') => {
