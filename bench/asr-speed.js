@@ -4,7 +4,7 @@
 // engine time, peak RSS, and WER against the synthesised text (with and without the LM).
 //
 //   pnpm --filter @verbatim/asr build && node bench/asr-speed.js [--model-dir DIR] [--threads 1,2]
-//        [--minutes 10] [--audio FILE --reference FILE.txt]
+//        [--minutes 10] [--audio FILE --reference FILE.txt] [--beam N]
 //
 // The audio is synthesised once with espeak-ng (several voices, paragraphs with pauses) into
 // bench/results/ (git-ignored). Each thread count runs in a fresh process so peak RSS is its own.
@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     reference: { type: 'string' },
     child: { type: 'boolean', default: false },
     batch: { type: 'string', default: '8' },
+    beam: { type: 'string' },
   },
 });
 
@@ -116,6 +117,7 @@ async function child() {
   const ort = require(require.resolve('onnxruntime-node', { paths: [path.join(ROOT, 'packages/asr')] }));
   const threads = Number(args.threads);
   const batchSize = Number(args.batch);
+  const beam = args.beam ? { beamWidth: Number(args.beam) } : {};
   const dir = path.resolve(args['model-dir']);
   const reference = args.reference ? fs.readFileSync(args.reference, 'utf8') : null;
   const out = { threads, batchSize, cpu: os.cpus()[0]?.model, node: process.version, ort: ort.env.versions?.common };
@@ -162,7 +164,8 @@ async function child() {
 
   // The beam search alone, with and without the LM, on those posteriors.
   for (const useLm of [true, false]) {
-    const { decoder } = await loadCtcDecoder(dir, manifest, { decoder: { useLm } });
+    const { decoder } = await loadCtcDecoder(dir, manifest, { decoder: { useLm, ...beam } });
+    out.beam = decoder.config.beamWidth;
     t = now();
     const text = posts.map((p) => decoder.decode(p).text).filter(Boolean).join(' ');
     const key = useLm ? 'lm' : 'noLm';
@@ -172,7 +175,7 @@ async function child() {
 
   // The whole engine as the service and CLI run it (inference and decoding overlap).
   t = now();
-  const engine = await asr.loadEngine(dir, { threads, batchSize });
+  const engine = await asr.loadEngine(dir, { threads, batchSize, decoder: beam });
   out.loadSeconds = now() - t;
   t = now();
   const tr = await engine.transcribe(pcm);
@@ -205,13 +208,13 @@ async function main() {
   const rows = [];
   for (const threads of args.threads.split(',').map(Number)) {
     console.error(`running with ${threads} thread(s)…`);
-    const r = spawnSync(process.execPath, [__filename, '--child', '--threads', String(threads), '--batch', args.batch, '--model-dir', modelDir, '--audio', audio,
+    const r = spawnSync(process.execPath, [__filename, '--child', '--threads', String(threads), '--batch', args.batch, ...(args.beam ? ['--beam', args.beam] : []), '--model-dir', modelDir, '--audio', audio,
       ...(reference ? ['--reference', reference] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (r.status !== 0) process.exit(r.status ?? 1);
     rows.push(JSON.parse(r.stdout.trim().split('\n').pop()));
   }
   const f = (x, d = 3) => (typeof x === 'number' ? x.toFixed(d) : '-');
-  console.log(`model ${modelDir}\naudio ${audio}: ${f(rows[0].audioSeconds, 1)} s, ${rows[0].segments} segments, ${f(rows[0].speechSeconds, 1)} s speech; ${rows[0].cpu}, node ${rows[0].node}`);
+  console.log(`model ${modelDir} (beam ${rows[0].beam})\naudio ${audio}: ${f(rows[0].audioSeconds, 1)} s, ${rows[0].segments} segments, ${f(rows[0].speechSeconds, 1)} s speech; ${rows[0].cpu}, node ${rows[0].node}`);
   console.log('threads | model s | model RTF | model × | beam+LM s | beam s | engine s | engine RTF | engine × | peak RSS MiB | WER LM | WER no LM');
   for (const r of rows) {
     console.log([r.threads, f(r.modelSeconds, 2), f(r.modelRtf, 5), f(1 / r.modelRtf, 0), f(r.decode_lm_Seconds, 2), f(r.decode_noLm_Seconds, 2),

@@ -91,11 +91,14 @@ export interface DecodeResult {
 }
 
 class Prefix {
-  children: Map<number, Prefix | null> | null = null;
+  /** Extensions made so far (a short list: a Map per prefix cost more in GC than it saved). */
+  kids: Prefix[] | null = null;
   pb = NEG_INF;
   pnb = NEG_INF;
   npb = NEG_INF;
   npnb = NEG_INF;
+  /** Total score in the frame being pruned. */
+  score = NEG_INF;
   stamp = -1;
   constructor(
     readonly parent: Prefix | null,
@@ -202,13 +205,13 @@ export class CtcDecoder {
       // Keep the best beamWidth hypotheses within beamDelta of the best.
       let bestScore = NEG_INF;
       for (const p of touched) {
-        const s = lse(p.npb, p.npnb) + p.lang;
-        if (s > bestScore) bestScore = s;
+        p.score = lse(p.npb, p.npnb) + p.lang;
+        if (p.score > bestScore) bestScore = p.score;
       }
       const floor = bestScore - beamDelta;
-      let next = touched.filter((p) => lse(p.npb, p.npnb) + p.lang >= floor);
+      let next = touched.filter((p) => p.score >= floor);
       if (next.length > beamWidth) {
-        next.sort((a, b) => lse(b.npb, b.npnb) + b.lang - (lse(a.npb, a.npnb) + a.lang));
+        next.sort((a, b) => b.score - a.score);
         next = next.slice(0, beamWidth);
       }
       for (const p of next) {
@@ -253,12 +256,11 @@ export class CtcDecoder {
 
   /** The prefix p + token c (cached), with its language score; null when not allowed. */
   private child(p: Prefix, c: number): Prefix | null {
-    let cached = p.children?.get(c);
-    if (cached !== undefined) return cached;
-    cached = c === this.config.delimiterId ? this.closeWord(p) : this.extendWord(p, c);
-    if (!p.children) p.children = new Map();
-    p.children.set(c, cached);
-    return cached;
+    const kids = p.kids;
+    if (kids) for (let i = 0; i < kids.length; i++) if (kids[i]!.token === c) return kids[i]!;
+    const made = c === this.config.delimiterId ? this.closeWord(p) : this.extendWord(p, c);
+    if (made) (p.kids ??= []).push(made);
+    return made;
   }
 
   private closeWord(p: Prefix): Prefix | null {
