@@ -50,6 +50,13 @@ describe('CTC prefix beam search without a language model', () => {
     expect(dec.decode(posteriors([...spell('good'), ...short, ...spell('bye')])).text).toBe('goodbye');
   });
 
+  it('decodes a wav2vec2-style vocabulary (upper case, | delimiter, special tokens)', () => {
+    const tokens = ['<pad>', '<s>', '</s>', '<unk>', '|', "'", ...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
+    const d = new CtcDecoder({ ...config, tokens, blankId: 0, delimiterId: 4 });
+    const frames = ['_', 'H', 'I', '_', '|', { '<s>': 0.5, _: 0.45 }, 'Y', 'O', 'U'];
+    expect(d.decode(posteriors(frames, tokens)).text).toBe('hi you');
+  });
+
   it('sums the paths of a prefix (beam search beats the greedy path)', () => {
     // Greedy picks blank in each frame; but "a" over two frames has total probability
     // 0.4*0.4 + 0.4*0.3 + 0.3*0.4 = 0.4 against 0.3*0.3 = 0.09 for nothing.

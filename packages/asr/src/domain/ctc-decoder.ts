@@ -127,7 +127,17 @@ function lse(a: number, b: number): number {
 }
 
 export class CtcDecoder {
-  constructor(readonly config: DecoderConfig, readonly resources: DecodeResources = {}) {}
+  /**
+   * What each token writes: its character in lower case. Multi-character tokens other than the
+   * delimiter (`<s>`, `<unk>`, `<pad>` in some exported vocabularies) write nothing and are never
+   * proposed, so other CTC exports (upper-case letters, `|` as the delimiter) decode as well.
+   */
+  private readonly text: Array<string | null>;
+
+  constructor(readonly config: DecoderConfig, readonly resources: DecodeResources = {}) {
+    this.text = config.tokens.map((t, i) =>
+      i === config.blankId ? null : i === config.delimiterId ? ' ' : t.length === 1 ? t.toLowerCase() : null);
+  }
 
   /** A decoder sharing the model's LM and lexicon with a request's boost trie. */
   withBoost(boost: TrieNode | null): CtcDecoder {
@@ -167,7 +177,7 @@ export class CtcDecoder {
       // Candidate extensions of this frame. On the (common) blank-dominated frame the list is
       // empty and the step below costs one blank and one repeat update per hypothesis.
       cand.length = 0;
-      for (let k = 0; k < V; k++) if (k !== blankId && lp(k) >= tokenLogProbFloor) cand.push(k);
+      for (let k = 0; k < V; k++) if (this.text[k] && lp(k) >= tokenLogProbFloor) cand.push(k);
       if (cand.length > maxTokensPerFrame) {
         cand.sort((a, b) => lp(b) - lp(a));
         cand.length = maxTokensPerFrame;
@@ -304,8 +314,8 @@ export class CtcDecoder {
   }
 
   private extendWord(p: Prefix, c: number): Prefix | null {
-    const tok = this.config.tokens[c];
-    if (tok === undefined) return null;
+    const tok = this.text[c];
+    if (!tok) return null;
     const { unkPenalty } = this.config;
     const boostRoot = this.resources.boost ?? null;
     let lang = p.lang;
@@ -398,7 +408,7 @@ export class CtcDecoder {
       let text = '';
       let conf = 0;
       while (j < L && tokens[j] !== delimiterId) {
-        text += this.config.tokens[tokens[j]!]!;
+        text += this.text[tokens[j]!]!;
         conf += Math.exp(peak[j]!);
         j++;
       }
@@ -409,7 +419,7 @@ export class CtcDecoder {
   }
 
   private uniformWords(tokens: number[], T: number): DecodedWord[] {
-    const text = tokens.map((t) => this.config.tokens[t]).join('').trim();
+    const text = tokens.map((t) => this.text[t] ?? '').join('').trim();
     const parts = text ? text.split(/ +/) : [];
     return parts.map((w, k) => ({
       word: w,

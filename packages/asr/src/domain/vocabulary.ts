@@ -33,7 +33,7 @@ export class Tokenizer {
 
   constructor(readonly tokens: readonly string[], readonly blankId: number, readonly delimiterId: number) {
     tokens.forEach((t, i) => {
-      if (i !== blankId && t.length === 1) this.ids.set(t, i);
+      if (i !== blankId && i !== delimiterId && t.length === 1) this.ids.set(t.toLowerCase(), i);
     });
   }
 
