@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ensureDatabase } from '@verbatim/common';
 import { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.js';
 
@@ -36,6 +36,9 @@ export interface PlatformOptions {
 export interface Platform {
   gatewayUrl: string;
   apiKey: string;
+  /** A web sign-in for the API key's account (also in `loginFile`, mode 0600). */
+  webLogin: { email: string; password: string };
+  loginFile: string;
   s3: EmbeddedS3;
   ports: Record<string, number>;
   env: Record<string, string>;
@@ -159,7 +162,23 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       b.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bootstrap failed (${code}): ${err}`))));
     });
     const apiKey = (await readFile(keyFile, 'utf8')).trim();
+    // A web sign-in for the same account (researcher@verbatim.local, password in <dir>/dev-login).
+    const loginFile = join(dirname(keyFile), 'dev-login');
+    const webLogin = await new Promise<{ email: string; password: string }>((resolve, reject) => {
+      const b = spawn(process.execPath, [join(o.root, 'services', 'gateway', 'dist', 'dev-login.js'), '--key-file', keyFile, '--login-file', loginFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      b.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      b.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+      b.on('exit', (code) => {
+        const [email = '', password = ''] = out.trim().split('\n');
+        if (code === 0) resolve({ email, password });
+        else reject(new Error(`dev-login failed (${code}): ${err}`));
+      });
+    });
     return {
+      webLogin,
+      loginFile,
       gatewayUrl: `http://127.0.0.1:${ports.gateway}`,
       apiKey,
       s3,

@@ -28,12 +28,15 @@ import { parseAllowList } from './domain/ssrf.js';
 import { WebhookDeliveryWorker } from './events/webhook-delivery.worker.js';
 import { OWNED_DURABLES, webhookConsumers } from './events/webhooks.consumer.js';
 import { authenticate } from './http/auth.js';
+import { sessionOrKey } from './http/session-auth.js';
 import { errorHandler } from './http/errors.js';
 import * as S from './http/schemas.js';
 import { accountRoutes } from './routes/account.routes.js';
 import type { RouteContext } from './routes/context.js';
 import { openAiRoutes } from './routes/openai.routes.js';
 import { transcriptsRoutes } from './routes/transcripts.routes.js';
+import { webRoutes } from './routes/web/index.js';
+import { defaultWebDist, registerWebApp } from './routes/web/static.js';
 import { TranscriptReader } from './services/transcript-reader.js';
 import { TranscriptionService } from './services/transcriptions.service.js';
 
@@ -142,7 +145,7 @@ export async function buildHttpApp(config: Config, deps: GatewayDeps, shutdown: 
     v1.addHook('onRoute', (route) => {
       route.schema = { ...(route.schema ?? {}), security: [{ apiKey: [] }] };
     });
-    v1.addHook('onRequest', authenticate(db, logger));
+    v1.addHook('onRequest', sessionOrKey(db, authenticate(db, logger)));
     await v1.register(multipart, {
       limits: { fileSize: config.MAX_UPLOAD_BYTES, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25 },
     });
@@ -153,7 +156,9 @@ export async function buildHttpApp(config: Config, deps: GatewayDeps, shutdown: 
     await v1.register(transcriptsRoutes, ctx);
     await v1.register(accountRoutes, ctx);
     await v1.register(openAiRoutes, ctx);
+    await v1.register(webRoutes, { ...ctx, bus: deps.bus }); // web app: session, uploads, events, audio
   });
+  registerWebApp(app as unknown as FastifyInstance, config.WEB_DIST_DIR ?? defaultWebDist());
 
   return app as unknown as FastifyInstance;
 }

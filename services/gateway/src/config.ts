@@ -40,6 +40,14 @@ export const configSchema = z.object({
   WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().positive().default(6 * 60 * 60 * 1000),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
+  /** How long a web sign-in lasts. */
+  SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 14),
+  /** Size of each part of a resumable web upload (the last may be smaller). */
+  UPLOAD_PART_BYTES: z.coerce.number().int().min(64 * 1024).max(64 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** An unfinished resumable upload and its parts are removed after this long. */
+  UPLOAD_SESSION_TTL_HOURS: z.coerce.number().positive().default(24),
+  /** The built web app; the default is packages/web/dist of this repository. */
+  WEB_DIST_DIR: z.string().optional(),
   /** Run the JetStream consumers and the webhook delivery worker (off for API-only replicas and some tests). */
   WEBHOOKS_ENABLED: z
     .enum(['true', 'false', '1', '0'])

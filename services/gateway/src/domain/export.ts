@@ -133,6 +133,7 @@ export const EXPORT_FORMATS = {
   srt: { contentType: 'application/x-subrip; charset=utf-8', extension: 'srt' },
   vtt: { contentType: 'text/vtt; charset=utf-8', extension: 'vtt' },
   json: { contentType: 'application/json; charset=utf-8', extension: 'json' },
+  docx: { contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', extension: 'docx' },
 } as const;
 
 export type ExportFormat = keyof typeof EXPORT_FORMATS;

@@ -98,7 +98,7 @@ export const ListQuery = Type.Object({
 
 export const ListResponse = Type.Object({ data: Type.Array(Type.Ref('TranscriptSummary')), next_cursor: Type.Union([Type.String(), Type.Null()]) });
 
-export const ExportQuery = Type.Object({ format: Type.Union([Type.Literal('txt'), Type.Literal('srt'), Type.Literal('vtt'), Type.Literal('json')], { default: 'txt' }) });
+export const ExportQuery = Type.Object({ format: Type.Union([Type.Literal('txt'), Type.Literal('srt'), Type.Literal('vtt'), Type.Literal('json'), Type.Literal('docx')], { default: 'txt' }) });
 
 export const Money = Type.Object({ micros: Type.Integer(), currency: Type.String(), amount: Type.String({ description: 'decimal amount, e.g. "10.00"' }) });
 

@@ -8,6 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import type { upload } from '@verbatim/proto';
 import * as webhooks from '../adapters/webhooks.repository.js';
 import { EXPORT_FORMATS, contentDisposition, toSrt, toText, toVtt } from '../domain/export.js';
+import { toDocx } from '../domain/docx.js';
 import { DOMAINS, type Domain } from '../domain/transcript.js';
 import { VocabularyError, parseVocabulary } from '../domain/vocabulary.js';
 import { accountOf } from '../http/auth.js';
@@ -69,6 +70,13 @@ export async function readMultipartUpload(
   }
   if (!media) throw errors.invalid('no audio: send the file as the multipart field "file"', { param: 'file' });
   return { media, fields };
+}
+
+/** m:ss or h:mm:ss. */
+function clockOf(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const hms = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  return hms[0] ? `${hms[0]}:${String(hms[1]).padStart(2, '0')}:${String(hms[2]).padStart(2, '0')}` : `${hms[1]}:${String(hms[2]).padStart(2, '0')}`;
 }
 
 export const transcriptsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
@@ -155,18 +163,20 @@ export const transcriptsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
     {
       schema: {
         summary: 'Export a completed transcript',
-        description: 'txt, srt (SubRip), vtt (WebVTT) or json, as a download named after the uploaded file. 409 until the transcript is completed.',
+        description: 'txt, srt (SubRip), vtt (WebVTT), json or docx (Word, a timestamped paragraph per segment), as a download named after the uploaded file. 409 until the transcript is completed.',
         tags: ['transcripts'],
         params: S.IdParams,
         querystring: S.ExportQuery,
-        response: { 200: Type.String({ description: 'the transcript in the requested format' }), ...S.errorResponses(404, 409) },
+        response: { 200: Type.Unknown({ description: 'the transcript in the requested format' }), ...S.errorResponses(404, 409) },
       },
     },
     async (request, reply) => {
       const r = await reader.readCompleted(accountOf(request), request.params.id);
       const format = request.query.format;
       const body =
-        format === 'srt'
+        format === 'docx'
+          ? toDocx(r.summary.filename || 'Transcript', `${clockOf(r.summary.duration_seconds)} · ${r.summary.domain.replace('_', ' ')}${r.revision !== undefined ? ` · corrected (revision ${r.revision})` : ''}`, r.body.segments, r.body.text)
+          : format === 'srt'
           ? toSrt(r.body.segments)
           : format === 'vtt'
             ? toVtt(r.body.segments)
