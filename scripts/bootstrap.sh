@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Verbatim needs on a fresh Debian machine, idempotently: system packages (ffmpeg for
-# audio, espeak-ng for synthetic test speech, promtool for the alert-rule tests), PostgreSQL and NATS when none is reachable, pnpm,
+# audio, espeak-ng for synthetic test speech, promtool for the alert-rule tests, chromium for the
+# web app's browser tests), PostgreSQL and NATS when none is reachable, pnpm,
 # the node modules, and a build of every package. Safe to run again; fast when nothing is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ apt_install() {
 }
 
 missing=()
-for pair in ffmpeg:ffmpeg ffprobe:ffmpeg espeak-ng:espeak-ng sox:sox promtool:prometheus; do
+for pair in ffmpeg:ffmpeg ffprobe:ffmpeg espeak-ng:espeak-ng sox:sox promtool:prometheus chromium:chromium; do
   command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -267,10 +267,10 @@ export function TranscriptPage({ id }: { id: string }) {
         <span className="spacer" />
         <span className="muted small">How good is this transcript?</span>
         <button type="button" className={`ghost${rating === 5 ? ' chosen' : ''}`} aria-pressed={rating === 5} onClick={() => void rate(5)} aria-label="Good transcript">
-          👍
+          Good
         </button>
         <button type="button" className={`ghost${rating === 1 ? ' chosen' : ''}`} aria-pressed={rating === 1} onClick={() => void rate(1)} aria-label="Poor transcript">
-          👎
+          Poor
         </button>
         <label className="sr-only" htmlFor="comment">
           Comment (optional)
