@@ -265,7 +265,11 @@ describe('reading, exporting, listing and deleting', () => {
     const json = await get('json');
     expect(json.headers['content-type']).toMatch(/application\/json/);
     expect(JSON.parse(json.body)).toMatchObject({ id, text: 'the patient received ketamine', segments: [expect.any(Object)] });
-    expect((await get('docx')).statusCode).toBe(400);
+    const docx = await get('docx');
+    expect(docx.statusCode).toBe(200);
+    expect(docx.headers['content-type']).toMatch(/wordprocessingml/);
+    expect(docx.rawPayload.subarray(0, 2).toString()).toBe('PK');
+    expect((await get('pdf')).statusCode).toBe(400);
   });
 
   it('serves a corrected revision and keeps the machine text; ignores feedback being down', async () => {
@@ -415,8 +419,19 @@ describe('operations', () => {
     expect(metrics.body).toMatch(/verbatim_rpc_client_duration_seconds_count\{[^}]*rpc_method="Upload"/);
   });
 
+  it('serves the web app outside /v1, with its Content-Security-Policy', async () => {
+    const res = await inject({ method: 'GET', url: '/transcripts/some-app-route' });
+    if (res.statusCode === 404) {
+      expect(res.body).toMatch(/web app is not built/); // no packages/web/dist in this checkout
+      return;
+    }
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
+  });
+
   it('unknown routes are a JSON 404', async () => {
-    const res = await inject({ method: 'GET', url: '/nope' });
+    const res = await inject({ method: 'GET', url: '/v1/nope' });
     expect(res.statusCode).toBe(404);
     expect(res.json().error.code).toBe('not_found');
   });
