@@ -32,6 +32,8 @@ export class Fakes {
   readonly calls: Array<{ method: string; request: unknown }> = [];
   readonly uploads: Array<{ accountId: string; filename: string; chunkSizes: number[]; bytes: number }> = [];
   readonly media = new Map<string, upload.Media>();
+  /** The bytes of each stored media (test files are small), for ReadMedia. */
+  readonly mediaBytes = new Map<string, Buffer>();
   readonly jobs = new Map<string, FakeJob>();
   /** Credit per account in micros; accounts not listed have plenty. */
   readonly balances = new Map<string, number>();
@@ -85,6 +87,7 @@ export class Fakes {
 
   async start(): Promise<string> {
     const logger = createLogger('fakes', 'silent');
+    const self = this;
     const server = new GrpcServer({ logger, metrics: createMetrics('fakes', { defaultMetrics: false }) });
     server.add(
       upload.UploadService,
@@ -93,6 +96,7 @@ export class Fakes {
           let meta: upload.UploadMetadata | undefined;
           const chunkSizes: number[] = [];
           let head = Buffer.alloc(0);
+          const stored: Buffer[] = [];
           for await (const r of reqs) {
             if (r.part.case === 'metadata') meta = r.part.value;
             else if (r.part.case === 'chunk') {
@@ -102,6 +106,7 @@ export class Fakes {
                 throw new AppError('unsupported_media_type', 'unsupported audio format: the file looks like a PDF document');
               }
               chunkSizes.push(r.part.value.length);
+              stored.push(Buffer.from(r.part.value));
               if (head.length < 16) head = Buffer.concat([head, Buffer.from(r.part.value.subarray(0, 16))]);
             }
           }
@@ -125,7 +130,21 @@ export class Fakes {
             storageKey: `audio/${meta.accountId}/x`,
           };
           this.media.set(media.id, media as never);
+          this.mediaBytes.set(media.id, Buffer.concat(stored));
           return { media };
+        },
+        getMedia: async (req: upload.GetMediaRequest) => {
+          const m = this.media.get(req.mediaId);
+          if (!m || m.accountId !== req.accountId) throw new AppError('not_found', 'media not found');
+          return m;
+        },
+        readMedia: async function* (this: void, req: upload.ReadMediaRequest) {
+          const m = self.media.get(req.mediaId);
+          const bytes = self.mediaBytes.get(req.mediaId);
+          if (!m || !bytes || m.accountId !== req.accountId) throw new AppError('not_found', 'media not found');
+          const start = Number(req.offset);
+          const end = req.length ? start + Number(req.length) : bytes.length;
+          for (let i = start; i < end; i += 1000) yield { data: bytes.subarray(i, Math.min(end, i + 1000)), totalSize: BigInt(bytes.length), format: m.format };
         },
         deleteMedia: async (req: upload.DeleteMediaRequest) => {
           this.record('DeleteMedia', req);
