@@ -4,7 +4,8 @@
 // drop zone and watch both become ready without reloading, play from a clicked word, correct a
 // word and see it persist, export SRT, delete with confirmation. With SCREENSHOTS=1 (`pnpm
 // --filter @verbatim/e2e screenshots`) it also refreshes docs/screenshots/*.png.
-import { mkdir } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Platform } from '@verbatim/devkit';
@@ -110,6 +111,15 @@ describe('the web app in Chromium', () => {
     await shot('jobs');
   });
 
+  it('says clearly when a file is not audio', async () => {
+    const notes = join(work, 'notes.wav');
+    await writeFile(notes, 'these are my interview notes, not a recording\n'.repeat(50));
+    await page.setInputFiles('input[type=file]', [notes]);
+    const alert = page.getByRole('alert').filter({ hasText: 'Not uploaded' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/audio|format/i);
+  });
+
   it('plays from a clicked word, saves a correction that survives a reload, and exports SRT', async () => {
     await page.locator('tr[data-status=completed] td.file a').first().click();
     await page.locator('.text .w').first().waitFor();
@@ -161,6 +171,56 @@ describe('the web app in Chromium', () => {
     await shot('transcript-phone');
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
     await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  it('lists 200 jobs and updates them live without moving any row', async () => {
+    // The server is stood in for by routes in this page only: 200 jobs over two pages, and an event
+    // stream held back until the list is measured, then five progress updates for each running job.
+    const p = await page.context().newPage();
+    const now = Date.now();
+    const statuses = ['processing', 'queued', 'completed', 'failed'] as const;
+    const jobs = Array.from({ length: 200 }, (_, i) => ({
+      id: randomUUID(),
+      status: statuses[i % 4],
+      filename: `interview-${String(i).padStart(3, '0')}.wav`,
+      domain: 'social_science',
+      vocabulary: [],
+      created_at: new Date(now - i * 60_000).toISOString(),
+      duration_seconds: 2400 + i,
+      progress: 0.05,
+      model: null,
+      ...(i % 4 === 1 ? { queue_position: i } : {}),
+      ...(i % 4 === 3 ? { failure_reason: 'the audio could not be decoded' } : {}),
+    }));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    await p.route('**/v1/transcripts?limit=100*', (route) => {
+      const cursor = Number(new URL(route.request().url()).searchParams.get('cursor') ?? 0);
+      return route.fulfill({ json: { data: jobs.slice(cursor, cursor + 100), next_cursor: cursor + 100 < jobs.length ? String(cursor + 100) : null } });
+    });
+    let events = 'retry: 600000\n\n';
+    for (let k = 1; k <= 5; k++) for (const j of jobs) if (j.status === 'processing') events += `event: job\ndata: ${JSON.stringify({ ...j, progress: (k * 0.9) / 5 })}\n\n`;
+    await p.route('**/v1/events', async (route) => {
+      await gate;
+      await route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: events });
+    });
+    await p.goto(platform.gatewayUrl);
+    await p.waitForFunction(() => document.querySelectorAll('tr[data-job]').length === 200, undefined, { timeout: 30_000 });
+    const tops = () => p.evaluate(() => Array.from(document.querySelectorAll('tr[data-job]')).map((r) => Math.round(r.getBoundingClientRect().top)));
+    const before = await tops();
+    await p.evaluate(() => {
+      const w = window as unknown as { longest: number };
+      w.longest = 0;
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => (w.longest = Math.max(w.longest, e.duration)))).observe({ type: 'longtask', buffered: false });
+    });
+    release();
+    await p.waitForFunction(() => Array.from(document.querySelectorAll('tr[data-status=processing]')).every((r) => r.textContent?.includes('90%')), undefined, { timeout: 30_000 });
+    expect(await tops()).toEqual(before);
+    const longest = await p.evaluate(() => (window as unknown as { longest: number }).longest);
+    // Reported, not asserted (no timed assertions): the longest main-thread task while 250 updates landed.
+    console.log(`200-job list: longest main-thread task during 250 live updates: ${Math.round(longest)} ms`);
+    if (process.env.SCREENSHOTS) await p.screenshot({ path: join(shots, 'jobs-200.png') });
+    await p.close();
   });
 
   it('deletes a job after confirmation', async () => {

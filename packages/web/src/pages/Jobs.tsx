@@ -31,12 +31,19 @@ function useLiveJobs() {
   const [live, setLive] = useState(false);
   useEffect(() => {
     let cancelled = false;
-    const load = () =>
-      api.listJobs().then((r) => {
-        if (cancelled) return;
-        setJobs(new Map(r.data.map((j) => [j.id, j])));
-        setLoaded(true);
-      });
+    // Every page of the account's jobs (100 a page), so a batch of hundreds is all listed.
+    const load = async () => {
+      const all: JobSummary[] = [];
+      let cursor: string | undefined;
+      do {
+        const r = await api.listJobs(cursor);
+        all.push(...r.data);
+        cursor = r.next_cursor ?? undefined;
+      } while (cursor && all.length < 5000 && !cancelled);
+      if (cancelled) return;
+      setJobs(new Map(all.map((j) => [j.id, j])));
+      setLoaded(true);
+    };
     void load();
     const es = new EventSource('/v1/events');
     es.addEventListener('job', (e) => {
