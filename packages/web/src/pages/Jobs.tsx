@@ -31,8 +31,11 @@ function useLiveJobs() {
   const [live, setLive] = useState(false);
   useEffect(() => {
     let cancelled = false;
+    // When each job last changed by an event: a listing asked for before that is older news.
+    const changedAt = new Map<string, number>();
     // Every page of the account's jobs (100 a page), so a batch of hundreds is all listed.
     const load = async () => {
+      const askedAt = performance.now();
       const all: JobSummary[] = [];
       let cursor: string | undefined;
       do {
@@ -41,17 +44,28 @@ function useLiveJobs() {
         cursor = r.next_cursor ?? undefined;
       } while (cursor && all.length < 5000 && !cancelled);
       if (cancelled) return;
-      setJobs(new Map(all.map((j) => [j.id, j])));
+      setJobs((prev) => {
+        const fresh = (id: string) => (changedAt.get(id) ?? -1) >= askedAt;
+        const next = new Map<string, JobSummary>();
+        for (const j of all) {
+          if (!fresh(j.id)) next.set(j.id, j);
+          else if (prev.has(j.id)) next.set(j.id, prev.get(j.id)!); // keep the event's newer state (or its deletion)
+        }
+        for (const [id, job] of prev) if (fresh(id) && !next.has(id)) next.set(id, job); // created while listing
+        return next;
+      });
       setLoaded(true);
     };
     void load();
     const es = new EventSource('/v1/events');
     es.addEventListener('job', (e) => {
       const job = JSON.parse((e as MessageEvent<string>).data) as JobSummary;
+      changedAt.set(job.id, performance.now());
       setJobs((prev) => new Map(prev).set(job.id, { ...prev.get(job.id), ...job }));
     });
     es.addEventListener('deleted', (e) => {
       const { id } = JSON.parse((e as MessageEvent<string>).data) as { id: string };
+      changedAt.set(id, performance.now());
       setJobs((prev) => {
         const next = new Map(prev);
         next.delete(id);
@@ -99,6 +113,20 @@ export function Jobs() {
   const [status, setStatus] = useState('all');
   const [confirming, setConfirming] = useState<JobSummary | null>(null);
   const inputRef = useRef<HTMLInputElement>(null);
+  // Where focus goes back to when the confirmation closes (keyboard users keep their place).
+  const returnFocus = useRef<HTMLElement | null>(null);
+  const openConfirm = (job: JobSummary) => {
+    returnFocus.current = document.activeElement as HTMLElement | null;
+    setConfirming(job);
+  };
+  const closeConfirm = () => {
+    setConfirming(null);
+    requestAnimationFrame(() => {
+      const back = returnFocus.current;
+      if (back?.isConnected) back.focus();
+      else document.getElementById('list-h')?.focus();
+    });
+  };
 
   const patch = (key: string, p: Partial<PendingUpload>) => setUploads((list) => list.map((u) => (u.key === key ? { ...u, ...p } : u)));
 
@@ -131,7 +159,7 @@ export function Jobs() {
   const visible = jobs.filter((j) => (status === 'all' || j.status === status) && (!query || j.filename.toLowerCase().includes(query.toLowerCase())));
 
   const doDelete = async (job: JobSummary) => {
-    setConfirming(null);
+    closeConfirm();
     await api.deleteJob(job.id);
     remove(job.id);
   };
@@ -205,7 +233,7 @@ export function Jobs() {
 
       <section aria-labelledby="list-h" className="panel">
         <div className="list-head">
-          <h2 id="list-h">
+          <h2 id="list-h" tabIndex={-1}>
             Transcripts <span className={`live ${live ? 'on' : ''}`} title={live ? 'Updating live' : 'Reconnecting…'} aria-label={live ? 'updating live' : 'reconnecting'} />
           </h2>
           <div className="filters">
@@ -261,7 +289,7 @@ export function Jobs() {
                   <td className="num">{j.duration_seconds ? clock(j.duration_seconds) : '—'}</td>
                   <td>{when(j.created_at)}</td>
                   <td className="actions">
-                    <button type="button" className="ghost small" onClick={() => setConfirming(j)} aria-label={`Delete ${j.filename}`}>
+                    <button type="button" className="ghost small" onClick={() => openConfirm(j)} aria-label={`Delete ${j.filename}`}>
                       Delete
                     </button>
                   </td>
@@ -273,12 +301,27 @@ export function Jobs() {
       </section>
 
       {confirming && (
-        <div className="modal" role="dialog" aria-modal="true" aria-labelledby="del-h" onKeyDown={(e) => e.key === 'Escape' && setConfirming(null)}>
+        <div className="modal" role="dialog" aria-modal="true" aria-labelledby="del-h" onKeyDown={(e) => {
+            if (e.key === 'Escape') closeConfirm();
+            if (e.key !== 'Tab') return;
+            // Focus stays inside the dialog while it is open.
+            const buttons = e.currentTarget.querySelectorAll('button');
+            const first = buttons[0];
+            const last = buttons[buttons.length - 1];
+            if (e.shiftKey && document.activeElement === first) {
+              e.preventDefault();
+              last?.focus();
+            } else if (!e.shiftKey && document.activeElement === last) {
+              e.preventDefault();
+              first?.focus();
+            }
+          }}
+        >
           <div className="card">
             <h2 id="del-h">Delete “{confirming.filename}”?</h2>
             <p>The recording and its transcript are removed for good. This cannot be undone.</p>
             <div className="row">
-              <button type="button" className="ghost" autoFocus onClick={() => setConfirming(null)}>
+              <button type="button" className="ghost" autoFocus onClick={closeConfirm}>
                 Keep it
               </button>
               <button type="button" className="danger" onClick={() => void doDelete(confirming)}>
