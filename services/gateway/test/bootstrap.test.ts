@@ -58,4 +58,30 @@ describe('bootstrap', () => {
     expect((await checkApiKey(db, third.apiKey)).ok).toBe(true);
     await db.end();
   });
+
+  it('--operator creates an operator key (no credit) and never promotes a customer key', async () => {
+    expect(parseArgs(['--operator'])).toEqual({ accountName: 'Operators', keyFile: '.verbatim/operator-api-key', operator: true });
+    expect(parseArgs(['--operator', '--key-file', '/tmp/op'])).toMatchObject({ keyFile: '/tmp/op', operator: true });
+    const config = loadConfig({ DATABASE_URL: localServices.databaseUrl, DATABASE_SCHEMA: schema, BILLING_ADDR: fakes.address, SIGNUP_CREDIT_MICROS: '10000000' });
+    const customerFile = join(dir, 'customer-key');
+    const customer = await bootstrap(config, { accountName: 'Local', keyFile: customerFile });
+    const topUps = fakes.count('TopUp');
+
+    // The file holds a customer key: an operator key replaces it rather than the key gaining the scope.
+    const op = await bootstrap(config, { ...parseArgs(['--operator', '--key-file', customerFile]) });
+    expect(op.created).toBe(true);
+    expect(op.apiKey).not.toBe(customer.apiKey);
+    expect(fakes.count('TopUp')).toBe(topUps);
+    const db = createPool({ connectionString: localServices.databaseUrl, schema });
+    try {
+      const opCheck = await checkApiKey(db, op.apiKey);
+      const customerCheck = await checkApiKey(db, customer.apiKey);
+      expect(opCheck.ok && opCheck.principal.scopes).toEqual(['operator']);
+      expect(customerCheck.ok && customerCheck.principal.scopes).toEqual([]);
+    } finally {
+      await db.end();
+    }
+    const again = await bootstrap(config, { ...parseArgs(['--operator', '--key-file', customerFile]) });
+    expect(again).toEqual({ apiKey: op.apiKey, accountId: op.accountId, created: false });
+  });
 });

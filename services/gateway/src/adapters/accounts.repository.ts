@@ -17,29 +17,33 @@ export interface CreatedAccount {
   keyId: string;
 }
 
+export type Scope = 'operator';
+
 export interface Principal {
   accountId: string;
   keyId: string;
   lastUsedAt: Date | null;
+  /** What the key may do beyond its account's own API ('operator': the admin and quality routes). */
+  scopes: Scope[];
 }
 
 export type KeyCheck = { ok: true; principal: Principal } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' };
 
 /** Creates an account with its webhook secret and a first API key; returns the key once, in clear. */
-export async function createAccountWithKey(db: Queryable, name: string, keyName = 'default'): Promise<CreatedAccount> {
+export async function createAccountWithKey(db: Queryable, name: string, keyName = 'default', scopes: Scope[] = []): Promise<CreatedAccount> {
   const id = randomUUID();
   const { rows } = await db.query<{ created_at: Date; data_consent: boolean }>(
     'INSERT INTO accounts (id, name, webhook_secret) VALUES ($1, $2, $3) RETURNING created_at, data_consent',
     [id, name, generateWebhookSecret()],
   );
-  const { key, keyId } = await createApiKey(db, id, keyName);
+  const { key, keyId } = await createApiKey(db, id, keyName, scopes);
   return { account: { id, name, dataConsent: rows[0]!.data_consent, createdAt: rows[0]!.created_at }, apiKey: key, keyId };
 }
 
-export async function createApiKey(db: Queryable, accountId: string, name: string): Promise<{ key: string; keyId: string; prefix: string }> {
+export async function createApiKey(db: Queryable, accountId: string, name: string, scopes: Scope[] = []): Promise<{ key: string; keyId: string; prefix: string }> {
   const k = generateApiKey();
   const keyId = randomUUID();
-  await db.query('INSERT INTO api_keys (id, account_id, name, prefix, secret_sha256) VALUES ($1, $2, $3, $4, $5)', [keyId, accountId, name, k.prefix, k.hash]);
+  await db.query('INSERT INTO api_keys (id, account_id, name, prefix, secret_sha256, scopes) VALUES ($1, $2, $3, $4, $5, $6)', [keyId, accountId, name, k.prefix, k.hash, scopes]);
   return { key: k.key, keyId, prefix: k.prefix };
 }
 
@@ -51,14 +55,14 @@ export async function revokeApiKey(db: Queryable, accountId: string, keyId: stri
 export async function checkApiKey(db: Queryable, key: string): Promise<KeyCheck> {
   const parsed = parseApiKey(key);
   if (!parsed) return { ok: false, reason: 'malformed' };
-  const { rows } = await db.query<{ id: string; account_id: string; secret_sha256: Buffer; revoked_at: Date | null; last_used_at: Date | null }>(
-    'SELECT id, account_id, secret_sha256, revoked_at, last_used_at FROM api_keys WHERE prefix = $1',
+  const { rows } = await db.query<{ id: string; account_id: string; secret_sha256: Buffer; revoked_at: Date | null; last_used_at: Date | null; scopes: Scope[] }>(
+    'SELECT id, account_id, secret_sha256, revoked_at, last_used_at, scopes FROM api_keys WHERE prefix = $1',
     [parsed.prefix],
   );
   const row = rows[0];
   if (!row || !secretMatches(parsed.secret, row.secret_sha256)) return { ok: false, reason: 'unknown' };
   if (row.revoked_at) return { ok: false, reason: 'revoked' };
-  return { ok: true, principal: { accountId: row.account_id, keyId: row.id, lastUsedAt: row.last_used_at } };
+  return { ok: true, principal: { accountId: row.account_id, keyId: row.id, lastUsedAt: row.last_used_at, scopes: row.scopes ?? [] } };
 }
 
 /** Records use of a key at most once per `throttleSeconds` (a write per request would be wasteful). */
