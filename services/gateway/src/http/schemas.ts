@@ -132,12 +132,25 @@ export const Rating = Type.Object({ job_id: Type.String(), score: Type.Integer()
 export const CorrectionBody = Type.Object(
   {
     base_revision: Type.Integer({ minimum: 0, description: 'the revision the edits apply to (0 = machine output)' }),
-    edits: Type.Array(
-      Type.Object({ segment_id: Type.Integer({ minimum: 0 }), word_index: Type.Integer({ minimum: 0 }), word: Type.String({ maxLength: 200, description: 'empty deletes the word' }) }, { additionalProperties: false }),
-      { minItems: 1, maxItems: 10_000 },
+    edits: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            segment_id: Type.Integer({ minimum: 0 }),
+            word_index: Type.Integer({ minimum: 0, description: 'index in the segment of base_revision' }),
+            word: Type.String({ maxLength: 200, description: 'replace: the new word(s), empty deletes the word; insert: the word to insert' }),
+            op: Type.Optional(Type.Union([Type.Literal('replace'), Type.Literal('insert')], { default: 'replace', description: 'insert puts word before word_index (= word count appends)' })),
+          },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, maxItems: 10_000 },
+      ),
+    ),
+    reference_text: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 2_000_000, description: 'instead of edits: the full correct text of the recording; the edits that make base_revision read as it are computed' }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'edits or reference_text, not both' },
 );
 
 export const Correction = Type.Object({ job_id: Type.String(), revision: Type.Integer(), wer: Type.Number(), cer: Type.Number(), created_at: Type.Union([Type.String(), Type.Null()]) });

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AppError, errors } from '@verbatim/common';
-import type { billing } from '@verbatim/proto';
+import { feedback, type billing } from '@verbatim/proto';
 import { createApiKey, getAccount, getWebhookSecret, listApiKeys, revokeApiKey, setDataConsent, type Account } from '../adapters/accounts.repository.js';
 import { accountOf } from '../http/auth.js';
 import * as S from '../http/schemas.js';
@@ -85,7 +85,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
     {
       schema: {
         summary: 'Correct words of a transcript',
-        description: 'Edits apply to base_revision (0 = machine output); each sets or deletes (empty word) one word. Creates a new revision; the machine original is kept.',
+        description:
+          'Edits apply to base_revision (0 = machine output); each replaces or deletes (empty word) one word, or inserts one (op "insert"). Or send reference_text, the full correct text, and the edits are computed. Creates a new revision; the machine original is kept.',
         tags: ['feedback'],
         params: S.IdParams,
         body: S.CorrectionBody,
@@ -94,12 +95,15 @@ export const accountRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
     },
     async (request, reply) => {
       const accountId = accountOf(request);
+      const { edits, reference_text: referenceText } = request.body;
+      if (!edits === !referenceText) throw errors.invalid('send either edits or reference_text');
       const job = await transcriptions.getJob(accountId, assertJobId(request.params.id));
       const c = await clients.feedback.submitCorrection({
         accountId,
         jobId: job.id,
         baseRevision: request.body.base_revision,
-        edits: request.body.edits.map((e) => ({ segmentId: e.segment_id, wordIndex: e.word_index, word: e.word })),
+        edits: (edits ?? []).map((e) => ({ segmentId: e.segment_id, wordIndex: e.word_index, word: e.word, op: e.op === 'insert' ? feedback.EditOp.INSERT : feedback.EditOp.REPLACE })),
+        referenceText: referenceText ?? '',
       });
       return reply.code(201).send({ job_id: c.jobId || job.id, revision: c.revision, wer: c.wer, cer: c.cer, created_at: iso(c.createdAt) ?? null });
     },
