@@ -33,6 +33,7 @@ import { errorHandler } from './http/errors.js';
 import * as S from './http/schemas.js';
 import { accountRoutes } from './routes/account.routes.js';
 import { billingRoutes, stripeWebhookRoutes } from './routes/billing.routes.js';
+import { captionsRoutes } from './routes/captions.routes.js';
 import { feedbackRoutes } from './routes/feedback.routes.js';
 import { operatorRoutes } from './routes/operator.routes.js';
 import type { RouteContext } from './routes/context.js';
@@ -99,7 +100,7 @@ export async function buildHttpApp(config: Config, deps: GatewayDeps, shutdown: 
       openapi: '3.0.3',
       info: { title: 'Verbatim API', version: '1.0.0', description: 'Domain-specific speech transcription: upload audio, get time-aligned, editable transcripts.' },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'vb_<prefix>_<secret>' } } },
-      tags: [{ name: 'transcripts' }, { name: 'openai' }, { name: 'billing' }, { name: 'feedback' }, { name: 'webhooks' }, { name: 'keys' }, { name: 'account' }, { name: 'admin', description: 'operator keys only' }, { name: 'quality', description: 'operator keys only' }],
+      tags: [{ name: 'transcripts' }, { name: 'openai' }, { name: 'billing' }, { name: 'feedback' }, { name: 'captions' }, { name: 'webhooks' }, { name: 'keys' }, { name: 'account' }, { name: 'admin', description: 'operator keys only' }, { name: 'quality', description: 'operator keys only' }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
@@ -162,6 +163,7 @@ export async function buildHttpApp(config: Config, deps: GatewayDeps, shutdown: 
     await v1.register(billingRoutes, ctx);
     await v1.register(feedbackRoutes, ctx);
     await v1.register(operatorRoutes, ctx); // operator keys only (403 otherwise)
+    await v1.register(captionsRoutes, ctx); // WebSocket; also takes ?token=
     await v1.register(webRoutes, { ...ctx, bus: deps.bus }); // web app: session, uploads, events, audio
   });
   registerWebApp(app as unknown as FastifyInstance, config.WEB_DIST_DIR ?? defaultWebDist());

@@ -206,7 +206,7 @@ describe('operator routes', () => {
 
   it('are in the OpenAPI document', async () => {
     const doc = (await inject({ method: 'GET', url: '/docs/json' })).json();
-    for (const p of ['/v1/admin/accounts/{id}/top-up', '/v1/admin/margin', '/v1/admin/prices', '/v1/admin/accounts/{id}/plan', '/v1/admin/ledger/verify', '/v1/quality', '/v1/quality/calibration', '/v1/quality/review-queue', '/v1/quality/exports', '/v1/billing/statements/{month}', '/v1/billing/checkout', '/v1/billing/stripe/webhook', '/v1/transcripts/{id}/cohort', '/v1/transcripts/{id}/revisions']) {
+    for (const p of ['/v1/admin/accounts/{id}/top-up', '/v1/admin/margin', '/v1/admin/prices', '/v1/admin/accounts/{id}/plan', '/v1/admin/ledger/verify', '/v1/quality', '/v1/quality/calibration', '/v1/quality/review-queue', '/v1/quality/exports', '/v1/billing/statements/{month}', '/v1/billing/checkout', '/v1/billing/stripe/webhook', '/v1/captions', '/v1/transcripts/{id}/cohort', '/v1/transcripts/{id}/revisions']) {
       expect([p, Boolean(doc.paths[p])]).toEqual([p, true]);
     }
     expect(doc.paths['/v1/billing/stripe/webhook'].post.security).toBeUndefined();
