@@ -36,6 +36,8 @@ export interface PlatformOptions {
 export interface Platform {
   gatewayUrl: string;
   apiKey: string;
+  /** A key with scope 'operator' for /v1/admin and /v1/quality (also in <dir>/operator-api-key). */
+  operatorKey: string;
   /** A web sign-in for the API key's account (also in `loginFile`, mode 0600). */
   webLogin: { email: string; password: string };
   loginFile: string;
@@ -162,6 +164,16 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       b.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bootstrap failed (${code}): ${err}`))));
     });
     const apiKey = (await readFile(keyFile, 'utf8')).trim();
+    // An operator key (scope 'operator': /v1/admin and /v1/quality, e.g. a manual top-up when no
+    // payment provider is configured), written beside the customer key.
+    const operatorKeyFile = join(dirname(keyFile), 'operator-api-key');
+    await new Promise<void>((resolve, reject) => {
+      const b = spawn(process.execPath, [join(o.root, 'services', 'gateway', 'dist', 'bootstrap.js'), '--operator', '--key-file', operatorKeyFile], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      b.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+      b.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`operator bootstrap failed (${code}): ${err}`))));
+    });
+    const operatorKey = (await readFile(operatorKeyFile, 'utf8')).trim();
     // A web sign-in for the same account (researcher@verbatim.local, password in <dir>/dev-login).
     const loginFile = join(dirname(keyFile), 'dev-login');
     const webLogin = await new Promise<{ email: string; password: string }>((resolve, reject) => {
@@ -181,6 +193,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       loginFile,
       gatewayUrl: `http://127.0.0.1:${ports.gateway}`,
       apiKey,
+      operatorKey,
       s3,
       ports,
       env,

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
 Verbatim is running.
   Web app and API:  ${platform.gatewayUrl}        (API docs: ${platform.gatewayUrl}/docs)
   API key:          ${platform.apiKey}   (also in .verbatim/dev-api-key)
+  Operator key:     in .verbatim/operator-api-key   (/v1/admin, /v1/quality; e.g. a manual top-up)
   Web sign-in:      ${platform.webLogin.email} / ${platform.webLogin.password}   (also in .verbatim/dev-login)
   Object storage:   ${platform.s3.endpoint}  (embedded; data in .verbatim/s3)
   Logs:             .verbatim/logs/<service>.log
