@@ -56,7 +56,9 @@ function metadataCarrier(md: grpc.Metadata): Record<string, string> {
 }
 
 async function* readStream<T>(call: grpc.ServerReadableStream<T, unknown> | grpc.ServerDuplexStream<T, unknown>): AsyncIterable<T> {
-  for await (const m of call) yield m as T;
+  // destroyOnReturn: false — the default iterator destroys the whole duplex once the caller
+  // half-closes, so responses written after the input ends (a final flush) would be lost.
+  for await (const m of call.iterator({ destroyOnReturn: false })) yield m as T;
 }
 
 export interface GrpcServerOptions {
@@ -179,7 +181,12 @@ export class GrpcServer {
           observe(grpc.status.OK, started);
           call.end();
         },
-        (e: unknown) => call.destroy(Object.assign(new Error(fail(e, started).details), fail(e, started))),
+        (e: unknown) => {
+          const err = fail(e, started);
+          // emit, not destroy: grpc-js sends the status from its own error listener, which a
+          // destroyed stream never reaches (the caller would wait for its deadline instead).
+          call.emit('error', Object.assign(new Error(err.details), err));
+        },
       );
     }) as grpc.UntypedHandleCall;
   }
