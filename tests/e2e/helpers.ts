@@ -1,6 +1,7 @@
 // Shared pieces of the end-to-end tests: starting the real platform on free ports with a scratch
 // database and NATS namespace, synthesising speech with espeak-ng, and HTTP helpers.
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,7 +11,42 @@ import { startPlatform, uniqueName, type Platform } from '@verbatim/devkit';
 const run = promisify(execFile);
 export const ROOT = resolve(__dirname, '../..');
 
-export async function startTestPlatform(): Promise<{ platform: Platform; dbName: string; work: string }> {
+export interface OtlpSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+}
+
+/** A minimal OTLP/HTTP (JSON) trace receiver: what the services export, as a collector would get it. */
+export async function startOtlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; close(): Promise<void> }> {
+  const spans: OtlpSpan[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          resourceSpans?: Array<{ resource?: { attributes?: Array<{ key: string; value: { stringValue?: string } }> }; scopeSpans?: Array<{ spans?: Array<Omit<OtlpSpan, 'service'>> }> }>;
+        };
+        for (const rs of body.resourceSpans ?? []) {
+          const service = rs.resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue ?? '?';
+          for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId, name: s.name });
+        }
+      } catch {
+        /* not JSON: ignored */
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}`, spans, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+export async function startTestPlatform(env: Record<string, string> = {}): Promise<{ platform: Platform; dbName: string; work: string }> {
   const work = await mkdtemp(join(tmpdir(), 'verbatim-e2e-'));
   const dbName = uniqueName('verbatim_e2e');
   const platform = await startPlatform({
@@ -20,7 +56,7 @@ export async function startTestPlatform(): Promise<{ platform: Platform; dbName:
     natsNamespace: uniqueName('e2e').replace(/_/g, '-'),
     logDir: join(work, 'logs'),
     keyFile: join(work, 'api-key'),
-    env: { LOG_LEVEL: 'info', RECONCILE_INTERVAL_MS: '2000' },
+    env: { LOG_LEVEL: 'info', RECONCILE_INTERVAL_MS: '2000', OTEL_BSP_SCHEDULE_DELAY: '500', ...env },
     readyTimeoutMs: 120_000,
   });
   return { platform, dbName, work };

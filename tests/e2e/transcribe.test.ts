@@ -7,10 +7,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import OpenAI from 'openai';
+import { createS3Client } from '@verbatim/common';
 import { wordErrorRate } from '@verbatim/asr';
 import type { Platform } from '@verbatim/devkit';
-import { ROOT, api, dropDatabase, speak, startTestPlatform, waitForJob } from './helpers';
+import { ROOT, api, dropDatabase, speak, startOtlpReceiver, startTestPlatform, waitForJob, type OtlpSpan } from './helpers';
 
 const SENTENCE = 'the patient was given a small dose of medicine after the interview and felt much better the next morning';
 // What the shipped model reaches on espeak-ng's en-us voice through the whole platform, with margin
@@ -21,13 +23,16 @@ let platform: Platform;
 let dbName: string;
 let work: string;
 let jobId: string;
+let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
 
 beforeAll(async () => {
-  ({ platform, dbName, work } = await startTestPlatform());
+  otlp = await startOtlpReceiver();
+  ({ platform, dbName, work } = await startTestPlatform({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url }));
 }, 300_000);
 
 afterAll(async () => {
   await platform?.stop();
+  await otlp?.close();
   if (dbName) await dropDatabase(dbName).catch(() => undefined);
 });
 
@@ -96,6 +101,30 @@ describe('an interview recording, end to end', () => {
   });
 });
 
+describe('tracing', () => {
+  it('follows one upload as one trace across gateway, upload, NATS and inference', async () => {
+    const deadline = Date.now() + 60_000;
+    let services = new Set<string>();
+    let trace: OtlpSpan[] = [];
+    while (Date.now() < deadline) {
+      // The trace of the upload is the one whose inference consumer span processed our job.
+      const consumer = otlp.spans.find((s) => s.service === 'inference' && s.name === 'transcription.requested.v1 process');
+      if (consumer) {
+        trace = otlp.spans.filter((s) => s.traceId === consumer.traceId);
+        services = new Set(trace.map((s) => s.service));
+        if (['gateway', 'upload', 'inference'].every((x) => services.has(x))) break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect([...services].sort()).toEqual(expect.arrayContaining(['gateway', 'inference', 'upload']));
+    const names = trace.map((s) => s.name);
+    expect(names).toEqual(expect.arrayContaining(['verbatim.upload.v1.UploadService/Upload', 'verbatim.inference.v1.InferenceService/CreateJob', 'transcription.requested.v1 publish', 'transcription.requested.v1 process']));
+    // One root: every other span's parent is in the same trace.
+    const ids = new Set(trace.map((s) => s.spanId));
+    expect(trace.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId))).toHaveLength(1);
+  });
+});
+
 describe('the OpenAI-compatible route', () => {
   it('works unchanged with the official openai client', async () => {
     const wav = await speak(work, 'openai', 'we spoke about poverty and inequality in the city');
@@ -126,6 +155,12 @@ describe('auth, isolation and bad input', () => {
     expect(res.status).toBe(401);
     const body = (await res.json()) as { error: { message: string } };
     expect(body.error.message.length).toBeGreaterThan(5);
+  });
+
+  it('answers 403 when a customer key calls an operator route', async () => {
+    const res = await api(platform, '/v1/admin/ledger/verify');
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/operator/);
   });
 
   it('never shows one account another account\'s transcript', async () => {
@@ -165,7 +200,20 @@ describe('auth, isolation and bad input', () => {
 
 describe('deletion', () => {
   it('removes the transcript and its audio for good', async () => {
+    const s3 = createS3Client(platform.s3.options);
+    const keys = async (prefix: string) => {
+      const out = await s3.send(new ListObjectsV2Command({ Bucket: 'verbatim', Prefix: prefix }));
+      return (out.Contents ?? []).map((o) => o.Key!);
+    };
+    const audioBefore = await keys('audio/');
+    expect((await keys('transcripts/')).some((k) => k.endsWith(`/${jobId}.json`))).toBe(true);
+
     expect((await api(platform, `/v1/transcripts/${jobId}`, { method: 'DELETE' })).status).toBe(204);
+
+    expect((await keys('transcripts/')).some((k) => k.endsWith(`/${jobId}.json`))).toBe(false);
+    const audioAfter = await keys('audio/');
+    expect(audioAfter).toHaveLength(audioBefore.length - 1);
+    s3.destroy();
     expect((await api(platform, `/v1/transcripts/${jobId}`)).status).toBe(404);
     expect((await api(platform, `/v1/transcripts/${jobId}`, { method: 'DELETE' })).status).toBe(404);
   });
