@@ -6,6 +6,6 @@ status=0
 run() { printf '\n\033[1m== %s\033[0m\n' "$*"; "$@" || status=1; }
 
 # One package at a time: the machines these run on have two cores.
-run pnpm exec turbo run test --concurrency=1 --output-logs=full
+run pnpm exec turbo run test --concurrency=1 --continue --output-logs=full
 if [ -f training/run.sh ]; then run bash training/run.sh --smoke; fi
 exit $status
