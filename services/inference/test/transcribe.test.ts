@@ -16,15 +16,14 @@ import { startHarness, until, type Harness } from './harness.js';
 const CURRENT = resolve(__dirname, '../../../models/verbatim-ctc-en/CURRENT');
 const SENTENCE = 'my mother was worried about paying the rent last year so she started working two jobs';
 /**
- * Bounds set from what the shipped model reaches, with margin. verbatim-ctc-en 2026.11.27-1 (the
- * first export, 20 minutes into training; eval.json WER 0.91 on seen voices) reads this clip with
- * WER 0.81–0.875 and a letter error rate of 0.33–0.57 depending on the decoder revision (it runs
- * words together, or the lexicon splits them wrongly). An untrained or broken pipeline scores 1.0
- * on both. Tighten these when training exports a better model.
+ * Bounds set from what the shipped model reaches, with margin: verbatim-ctc-en 2026.11.27-1 as
+ * exported at the end of its 70-minute training run (13:04 UTC) reads this clip as "mother was
+ * worried about paying the rent last year so she strewing two jobs" — WER 0.188, letter error
+ * rate 0.114. An untrained or broken pipeline scores about 1.0 on both.
  */
-const WER_BOUND = 0.95;
+const WER_BOUND = 0.4;
 /** Edit distance over the letters alone (word boundaries ignored) / reference letters. */
-const LETTER_BOUND = 0.75;
+const LETTER_BOUND = 0.3;
 
 function letterErrorRate(ref: string, hyp: string): number {
   const clean = (s: string) => s.toLowerCase().replace(/[^a-z']/g, '');
