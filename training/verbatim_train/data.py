@@ -62,8 +62,9 @@ def plan(corpus_rows: list[dict], n_train: int, n_seen_test: int, n_heldout_test
         r = rng.choice(train_s)
         items.append({"id": f"tr{i:06d}", "text": r["text"], "source": r["source"], "set": "train",
                       "speaker": synth.sample_speaker(rng, "train", n_random_voices, variants)})
-    # dev (LM-weight tuning): dev sentences, seen and held-out voice kinds (drawn last so that the
-    # items above do not change when n_dev changes)
+    # dev (LM-weight tuning): dev sentences, seen and held-out voice kinds; own RNG, so neither
+    # n_train nor n_dev changes the other items
+    rng = random.Random(seed + 1000)
     dev_s = [r for r in corpus_rows if r["split"] == "dev"]
     for i in range(n_dev):
         r = rng.choice(dev_s)

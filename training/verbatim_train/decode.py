@@ -22,14 +22,22 @@ def _lse(a, b):
 
 
 class LMScorer:
-    def __init__(self, arpa: Arpa, alpha: float, beta: float):
+    def __init__(self, arpa: Arpa, alpha: float, beta: float, boost: set | None = None, bonus: float = 0.0):
+        """boost: words of a domain vocabulary; each completed boosted word earns `bonus` (nats)."""
         self.arpa, self.alpha, self.beta = arpa, alpha, beta
+        self.boost, self.bonus = boost or set(), bonus
         self.cache = {}
 
     def word(self, ctx: tuple, w: str) -> float:
         key = (ctx, w)
         if key not in self.cache:
-            self.cache[key] = self.alpha * self.arpa.logp(ctx + (w,)) * LN10 + self.beta
+            lm = self.arpa.logp(ctx + (w,))
+            if w in self.boost:
+                # a boosted word is scored at least like a plausible in-vocabulary word, plus a bonus
+                lm = max(lm, -4.0)
+                self.cache[key] = self.alpha * lm * LN10 + self.beta + self.bonus
+            else:
+                self.cache[key] = self.alpha * lm * LN10 + self.beta
         return self.cache[key]
 
 

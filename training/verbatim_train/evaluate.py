@@ -75,17 +75,22 @@ def rtf(model: OnnxModel, seconds=60.0, reps=2) -> float:
     return round(seconds * reps / (time.time() - t), 1)   # x faster than real time
 
 
-def padding_robustness(model: OnnxModel, clips) -> float:
-    """Greedy transcript agreement when 2 s of trailing zeros are appended (runtime batch padding)."""
+def padding_robustness(model: OnnxModel, clips) -> dict:
+    """Runtime batches pad segments with trailing zeros: greedy CER without and with 2 s of zeros
+    appended, and how often the transcript is exactly unchanged."""
+    plain, padded = Score(), Score()
     same = 0
-    for x, _ in clips:
+    for x, ref in clips:
         a = text.greedy_ctc(model(x).argmax(-1))
         b = text.greedy_ctc(model(np.concatenate([x, np.zeros(32000, np.float32)])).argmax(-1))
+        plain.add(ref, a)
+        padded.add(ref, b)
         same += a == b
-    return round(same / max(1, len(clips)), 3)
+    return {"cer_unpadded": plain.result()["cer"], "cer_padded_2s": padded.result()["cer"],
+            "identical_transcripts": round(same / max(1, len(clips)), 3), "n": len(clips)}
 
 
-def tune_lm(lp_list, refs, arpa, grid_a=(0.3, 0.5, 0.8, 1.1), grid_b=(0.0, 1.0, 2.0, 3.0), beam=12):
+def tune_lm(lp_list, refs, arpa, grid_a=(0.3, 0.5, 0.8, 1.1), grid_b=(0.0, 1.0, 2.0, 3.0, 4.0), beam=12):
     from .decode import LMScorer, beam_search
     best = None
     table = []
@@ -114,6 +119,20 @@ def write_test200(work: Path, by_set, fs) -> Path:
         for r in picked[:100]:
             f.write(f"{r['id']}\t{r['path']}\t{r['text']}\t{r['speaker']}\n")
     return path
+
+
+def publish_test200(work: Path, dest: Path) -> None:
+    """Committed copy of the list with repo-relative paths for the synthetic clips."""
+    repo = Path(__file__).resolve().parent.parent.parent
+    lines = (work / "test200.tsv").read_text().splitlines()
+    out = [lines[0]]
+    for l in lines[1:]:
+        f = l.split("\t")
+        p = Path(f[1])
+        if p.is_relative_to(repo):
+            f[1] = str(p.relative_to(repo))
+        out.append("\t".join(f))
+    dest.write_text("\n".join(out) + "\n")
 
 
 def run(cfg):
@@ -161,7 +180,7 @@ def run(cfg):
     for ref, hyp, r in seen + held:
         dom[r["source"]].add(ref, hyp)
     for k, v in sorted(dom.items()):
-        res["summary"][f"domain_{k}"] = v.result()
+        res["summary"][("domain_" if k in ("medicine", "social_science", "software") else "source_") + k] = v.result()
     terms = {d: corpus.load_terms(d)["all"] for d in ("medicine", "social_science", "software")}
     res["summary"]["domain_term_recall_greedy"] = {
         d: term_recall([(a, b) for a, b, r in seen + held if r["source"] == d], t) for d, t in terms.items()}
@@ -183,20 +202,43 @@ def run(cfg):
         weights = {"alpha": 0.5, "beta": 1.5, "beam": 16}
     from .decode import LMScorer, beam_search
     scorer = LMScorer(arpa, weights["alpha"], weights["beta"])
-    for name, items in (("seen_voices_unseen_sentences", by_set["test_seen"]), ("heldout_voices", by_set["test_heldout"])):
+    fs_sample = fs["test"][::5]   # 200 of the 1,000 held-out real clips, every digit and both speakers
+    for name, items in (("seen_voices_unseen_sentences", by_set["test_seen"]), ("heldout_voices", by_set["test_heldout"]),
+                        ("fsdd_heldout_speakers", fs_sample)):
         sc = Score()
-        n = 60 if not quick else 4
+        n = (200 if name.startswith("fsdd") else 60) if not quick else 4
         for r in items[:n]:
             sc.add(r["text"], beam_search(model(read16(r["path"])), scorer, beam=12))
         res["summary"][f"{name}_lm_beam12_first{n}"] = sc.result()
         log(f"{name} LM beam", sc.result())
+    # domain vocabulary boosting: term recall and WER with the LM beam, without and with boosting
+    nb = 40 if not quick else 3
+    boost_res = {}
+    for d, tl in terms.items():
+        items = [r for r in by_set["test_seen"] + by_set["test_heldout"] if r["source"] == d][:nb]
+        words = {w for t in tl for w in t.split()}
+        lps = [model(read16(r["path"])) for r in items]
+        out = {}
+        for label, sc_ in (("no_boost", scorer), ("boost", LMScorer(arpa, weights["alpha"], weights["beta"], words, 2.0))):
+            sc = Score()
+            pairs = []
+            for lp, r in zip(lps, items):
+                h = beam_search(lp, sc_, beam=12)
+                sc.add(r["text"], h)
+                pairs.append((r["text"], h))
+            out[label] = {**sc.result(), "term_recall": term_recall(pairs, tl)}
+        boost_res[d] = out
+        log(f"boost {d}", out)
+    res["summary"]["domain_boosting_lm_beam"] = boost_res
     res["summary"]["rtf_x_realtime_onnx_1thread"] = rtf(model, 60 if not cfg.get("smoke") else 5)
-    res["summary"]["trailing_zero_padding_agreement"] = padding_robustness(
-        model, [(read16(r["path"]), r["text"]) for r in by_set["test_heldout"][:30 if not cfg.get("smoke") else 3]])
+    res["summary"]["trailing_zero_padding"] = padding_robustness(
+        model, [(read16(r["path"]), r["text"]) for r in by_set["test_heldout"][:100 if not cfg.get("smoke") else 3]])
     res["eval_seconds"] = round(time.time() - t0)
     res["notes"] = ("greedy CTC decoding of the exported ONNX model unless a key says lm_beam; WER/CER after "
                     "verbatim_train.text.normalize; FSDD held-out speakers theo+yweweler never trained on")
     write_test200(work, by_set, fs)
+    if not cfg.get("smoke"):
+        publish_test200(work, Path(__file__).resolve().parent.parent.parent / "bench" / "asr-test-200.tsv")
     (work / "eval.json").write_text(json.dumps(res, indent=1))
     update_manifest(folder, res["summary"], weights, work / "eval.json")
     log("evaluation written", work / "eval.json")

@@ -101,7 +101,12 @@ def run(cfg):
     for d in DOMAINS:
         terms = corpus.load_terms(d)["all"]
         (out / "domains" / f"{d}.txt").write_text("\n".join(dict.fromkeys(terms)) + "\n")
-    shutil.copy(work / "train_files.txt", out / "train_files.txt")
+    fsdd_files = [Path(l.strip()).name for l in open(work / "train_files.txt") if l.strip()]
+    (out / "train_files.txt").write_text(
+        "# Real speech this model was trained on: Free Spoken Digit Dataset (CC BY-SA 4.0), file names in\n"
+        "# github.com/Jakobovski/free-spoken-digit-dataset recordings/ (speakers theo, yweweler never used).\n"
+        "# All other training audio is synthetic: regenerate it with `bash training/run.sh --stages corpus,synth`.\n"
+        + "\n".join(fsdd_files) + "\n")
     ck = torch.load(work / "final.pt", weights_only=False)
     st = ck["state"]
     synth_rows = [json.loads(l) for l in open(work / "synth.jsonl")]
@@ -136,7 +141,7 @@ def run(cfg):
             "synthetic_clips": len(tr),
             "synthetic_hours": round(sum(r["seconds"] for r in tr) / 3600, 2),
             "synthetic_speakers": len(speakers),
-            "fsdd_clips": sum(1 for _ in open(work / "train_files.txt")),
+            "fsdd_clips": len(fsdd_files),
             "fsdd_files_list": "train_files.txt",
             "total_hours_with_fsdd_oversampling": round(st.get("train_hours", 0), 2),
             "steps": st["step"],

@@ -19,9 +19,9 @@ CONFIGS = {
         "work": ROOT / ".work" / "full",
         "corpus": {"n_interview": 12000, "n_domain": 5000, "seed": 1},
         "random_voices": 400,
-        "n_train": 16000, "n_seen_test": 300, "n_heldout_test": 400, "n_dev": 120,
+        "n_train": 24000, "n_seen_test": 300, "n_heldout_test": 400, "n_dev": 120,
         "codec_p": 0.2, "fsdd_train_share": 0.4,
-        "train": {"max_minutes": 60, "batch_seconds": 160, "lr": 2e-3, "seed": 1},
+        "train": {"max_minutes": 70, "warmup": 100, "batch_seconds": 160, "lr": 2e-3, "seed": 1},
         "lm": {"order": 3, "max_bytes": 8_000_000},
         "out_models": REPO / "models",
     },
@@ -38,7 +38,7 @@ CONFIGS = {
         "fsdd_limit": 40,
     },
 }
-STAGES = ["corpus", "synth", "lm", "train", "export", "evaluate", "card"]
+STAGES = ["corpus", "synth", "lm", "train", "export", "evaluate", "compare", "card"]
 
 
 def log(*a):
@@ -107,6 +107,18 @@ def stage_export(cfg):
 def stage_evaluate(cfg):
     from . import evaluate
     evaluate.run(cfg)
+
+
+def stage_compare(cfg):
+    """Peer comparison with pocketsphinx on the 200-clip list (bench/asr-compare.py)."""
+    import subprocess
+    if cfg.get("smoke"):
+        log("compare: skipped in smoke")
+        return
+    from .export import MODEL_NAME
+    folder = cfg["out_models"] / MODEL_NAME / cfg["version"]
+    subprocess.run([sys.executable, str(REPO / "bench" / "asr-compare.py"), "--list", str(cfg["work"] / "test200.tsv"),
+                    "--model", str(folder), "--json", str(cfg["work"] / "asr_compare.json")], check=True)
 
 
 def stage_card(cfg):

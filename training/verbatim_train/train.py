@@ -41,6 +41,55 @@ def _read(path):
     return x
 
 
+class ClipStore:
+    """All training audio in one contiguous int16 buffer (+ offsets), so the loader process forked
+    from the trainer shares it copy-on-write instead of duplicating thousands of small arrays."""
+
+    def __init__(self):
+        self.audio = np.zeros(0, np.int16)
+        self.offs = np.zeros(0, np.int64)
+        self.lens = np.zeros(0, np.int64)
+        self.alt_offs = np.zeros(0, np.int64)
+        self.alt_lens = np.zeros(0, np.int64)
+        self.labels: list[list[int]] = []
+        self._pending: list = []
+
+    def add(self, pcm, alt, label):
+        self._pending.append((pcm, alt, label))
+
+    def pack(self):
+        if not self._pending:
+            return
+        pieces, offs, lens, aoffs, alens = [self.audio], [], [], [], []
+        pos = self.audio.size
+        for pcm, alt, label in self._pending:
+            offs.append(pos); lens.append(pcm.size); pieces.append(pcm); pos += pcm.size
+            if alt is not None:
+                aoffs.append(pos); alens.append(alt.size); pieces.append(alt); pos += alt.size
+            else:
+                aoffs.append(-1); alens.append(0)
+            self.labels.append(label)
+        self.audio = np.concatenate(pieces)
+        self.offs = np.concatenate([self.offs, np.array(offs, np.int64)])
+        self.lens = np.concatenate([self.lens, np.array(lens, np.int64)])
+        self.alt_offs = np.concatenate([self.alt_offs, np.array(aoffs, np.int64)])
+        self.alt_lens = np.concatenate([self.alt_lens, np.array(alens, np.int64)])
+        self._pending = []
+
+    def __len__(self):
+        return self.offs.size
+
+    def __getitem__(self, i):
+        o, n = self.offs[i], self.lens[i]
+        alt = None
+        if self.alt_offs[i] >= 0:
+            alt = self.audio[self.alt_offs[i]: self.alt_offs[i] + self.alt_lens[i]]
+        return self.audio[o: o + n], alt, self.labels[i]
+
+    def hours(self):
+        return float(self.lens.sum()) / 16000 / 3600
+
+
 class Batches(torch.utils.data.IterableDataset):
     def __init__(self, clips, batch_seconds, seed, augment_on=True):
         self.clips, self.batch_seconds, self.seed, self.aug = clips, batch_seconds, seed, augment_on
@@ -48,7 +97,7 @@ class Batches(torch.utils.data.IterableDataset):
     def __iter__(self):
         wi = torch.utils.data.get_worker_info()
         rng = np.random.default_rng(self.seed + (wi.id if wi else 0) + int(time.time()))
-        lens = np.array([c[0].size for c in self.clips])
+        lens = np.asarray(self.clips.lens)
         order = np.argsort(lens)
         while True:
             # bucket: random position in length order, take neighbours until batch_seconds
@@ -117,15 +166,16 @@ def run(cfg):
     ckpt_path = work / "ckpt.pt"
     rows, fs = training_set(cfg)
     log(f"train clips: {len(rows)} synthetic, {len(fs)} fsdd")
-    clips = []
+    clips = ClipStore()
     for r in rows:
         alt = _read(r["codec_path"]) if r.get("codec_path") else None
-        clips.append((_read(r["path"]), alt, text.encode(r["text"])))
+        clips.add(_read(r["path"]), alt, text.encode(r["text"]))
     for r in fs:
         pcm = (load_16k(r["path"]) * 32767).astype(np.int16)
         for _ in range(2):
-            clips.append((pcm, None, text.encode(r["text"])))
-    hours = sum(c[0].size for c in clips) / 16000 / 3600
+            clips.add(pcm, None, text.encode(r["text"]))
+    clips.pack()
+    hours = clips.hours()
     log(f"loaded {len(clips)} clips, {hours:.2f} h")
     # files list (which audio the model was trained on)
     with open(work / "train_files.txt", "w") as f:
@@ -209,10 +259,11 @@ def run(cfg):
                 if new_rows:
                     for r in new_rows:
                         alt = _read(r["codec_path"]) if r.get("codec_path") else None
-                        clips.append((_read(r["path"]), alt, text.encode(r["text"])))
+                        clips.add(_read(r["path"]), alt, text.encode(r["text"]))
+                    clips.pack()
                     n_synth += len(new_rows)
                     rows.extend(new_rows)
-                    hours = sum(c[0].size for c in clips) / 16000 / 3600
+                    hours = clips.hours()
                     log(f"added {len(new_rows)} new clips: {len(clips)} clips, {hours:.2f} h")
                     break
     state["elapsed"] = time.time() - t0
