@@ -198,6 +198,38 @@ describe('auth, isolation and bad input', () => {
   });
 });
 
+describe('prepaid credit', () => {
+  const bootstrap = async (...args: string[]) => {
+    await promisify(execFile)(process.execPath, [join(ROOT, 'services/gateway/dist/bootstrap.js'), ...args], { env: platform.env });
+  };
+
+  it('refuses a job the credit does not cover with 402 saying how much is missing, and creates nothing', async () => {
+    await bootstrap('--operator', '--key-file', join(work, 'operator-key'));
+    await bootstrap('--account-name', 'Small lab', '--key-file', join(work, 'small-key'));
+    const operator = (await readFile(join(work, 'operator-key'), 'utf8')).trim();
+    const small = (await readFile(join(work, 'small-key'), 'utf8')).trim();
+    const account = (await (await api(platform, '/v1/account', { key: small })).json()) as { id: string };
+    const json = { 'content-type': 'application/json' };
+
+    // An operator prices a plan far above the signup credit and moves the account onto it.
+    const price = await api(platform, '/v1/admin/prices', { key: operator, method: 'POST', headers: json, body: JSON.stringify({ plan: 'e2e-expensive', price_per_minute_usd: 1000 }) });
+    expect(price.status).toBe(201);
+    const plan = await api(platform, `/v1/admin/accounts/${account.id}/plan`, { key: operator, method: 'PUT', headers: json, body: JSON.stringify({ plan: 'e2e-expensive' }) });
+    expect(plan.status).toBe(200);
+
+    const form = new FormData();
+    form.set('file', new Blob([await readFile(await speak(work, 'expensive', 'this recording costs more than the credit on the account'))], { type: 'audio/wav' }), 'expensive.wav');
+    const res = await api(platform, '/v1/transcripts', { key: small, method: 'POST', body: form });
+    expect(res.status).toBe(402);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/\$\d+(\.\d+)?/);
+    const list = (await (await api(platform, '/v1/transcripts', { key: small })).json()) as { data: unknown[] };
+    expect(list.data).toHaveLength(0);
+
+    const ledger = (await (await api(platform, '/v1/admin/ledger/verify', { key: operator })).json()) as { ok: boolean; imbalance_micros: number };
+    expect(ledger).toMatchObject({ ok: true, imbalance_micros: 0 });
+  });
+});
+
 describe('deletion', () => {
   it('removes the transcript and its audio for good', async () => {
     const s3 = createS3Client(platform.s3.options);
