@@ -18,6 +18,7 @@ HOP = 160
 N_MELS = 80
 SUBSAMPLE = 3
 SAMPLES_PER_FRAME = HOP * SUBSAMPLE
+AGC_TARGET, AGC_MAX_GAIN, AGC_FLOOR = 0.5, 10.0, 0.01
 
 
 def mel_filterbank(n_mels=N_MELS, n_fft=N_FFT, sr=SR, fmin=40.0, fmax=7600.0) -> np.ndarray:
@@ -90,7 +91,13 @@ class CTCModel(nn.Module):
         return torch.log_softmax(self.out(self.drop(x)), dim=-1)
 
     def forward(self, audio):
-        return self.forward_features(self.features(audio))
+        """Inference path (exported): per-utterance peak gain control, then front end and network.
+        Quiet input (peak above AGC_FLOOR) is scaled to peak AGC_TARGET with at most AGC_MAX_GAIN;
+        training audio already spans that range through gain augmentation, so training skips it."""
+        peak = torch.amax(torch.abs(audio), dim=1, keepdim=True)
+        gain = torch.clamp(AGC_TARGET / (peak + 1e-5), max=AGC_MAX_GAIN)
+        gain = torch.where(peak > AGC_FLOOR, gain, torch.ones_like(gain))
+        return self.forward_features(self.features(audio * gain))
 
 
 def n_frames(n_samples: int) -> int:
