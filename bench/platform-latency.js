@@ -15,8 +15,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 
-const ROOT = path.resolve(__dirname, '..');
-const { startPlatform, uniqueName } = require(path.join(ROOT, 'packages/devkit/dist/index.js'));
+const { withPlatform, runMain } = require('./platform.js');
 
 const { values: args } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, audio: { type: 'string' } } });
 
@@ -46,19 +45,10 @@ function synthesise(minutes, dir) {
 }
 
 async function main() {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'verbatim-latency-'));
-  const audio = args.audio ?? synthesise(Number(args.minutes), work);
+  const synthDir = fs.mkdtempSync(path.join(os.tmpdir(), 'verbatim-latency-audio-'));
+  const audio = args.audio ?? synthesise(Number(args.minutes), synthDir);
   const duration = Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', audio], { encoding: 'utf8' }));
-  const dbName = uniqueName('verbatim_bench');
-  const platform = await startPlatform({
-    root: ROOT,
-    databaseUrl: `postgres://postgres@127.0.0.1:5432/${dbName}`,
-    natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-    natsNamespace: uniqueName('bench').replace(/_/g, '-'),
-    logDir: path.join(work, 'logs'),
-    keyFile: path.join(work, 'key'),
-  });
-  try {
+  await withPlatform('latency', {}, async (platform) => {
     const auth = { authorization: `Bearer ${platform.apiKey}` };
     const form = new FormData();
     form.set('file', new Blob([fs.readFileSync(audio)], { type: 'audio/mpeg' }), path.basename(audio));
@@ -84,18 +74,8 @@ async function main() {
     console.log(`processing → done: ${s(tDone - tStarted)}   (download, decode, model, beam search, store)`);
     console.log(`total:             ${s(tDone - t0)}   = ${(duration / ((tDone - t0) / 1000)).toFixed(0)}× faster than real time`);
     console.log(`words: ${(job.text ?? '').split(/\s+/).filter(Boolean).length}, model ${job.model?.name} ${job.model?.version}`);
-  } finally {
-    await platform.stop();
-    const pg = require(path.join(ROOT, 'packages/devkit/node_modules/pg'));
-    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await c.end();
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  });
+  fs.rmSync(synthDir, { recursive: true, force: true });
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain(main);

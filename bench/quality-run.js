@@ -18,8 +18,7 @@ const { promisify } = require('node:util');
 const { parseArgs } = require('node:util');
 
 const run = promisify(execFile);
-const ROOT = path.resolve(__dirname, '..');
-const { startPlatform, uniqueName } = require(path.join(ROOT, 'packages/devkit/dist/index.js'));
+const { ROOT, withPlatform, runMain } = require('./platform.js');
 const { values: args } = parseArgs({ options: { 'per-cell': { type: 'string', default: '2' } } });
 
 const SCRIPTS = {
@@ -65,20 +64,9 @@ async function voices() {
 }
 
 async function main() {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'verbatim-quality-'));
-  const dbName = uniqueName('verbatim_quality');
-  const platform = await startPlatform({
-    root: ROOT,
-    databaseUrl: `postgres://postgres@127.0.0.1:5432/${dbName}`,
-    natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-    natsNamespace: uniqueName('quality').replace(/_/g, '-'),
-    logDir: path.join(work, 'logs'),
-    keyFile: path.join(work, 'key'),
-    env: { FEEDBACK_COHORT_MIN_JOBS: '1' },
-  });
-  const api = (p, init = {}, key = platform.apiKey) =>
-    fetch(`${platform.gatewayUrl}${p}`, { ...init, headers: { authorization: `Bearer ${key}`, ...(init.headers ?? {}) } });
-  try {
+  await withPlatform('quality', { env: { FEEDBACK_COHORT_MIN_JOBS: '1' } }, async (platform, work) => {
+    const api = (p, init = {}, key = platform.apiKey) =>
+      fetch(`${platform.gatewayUrl}${p}`, { ...init, headers: { authorization: `Bearer ${key}`, ...(init.headers ?? {}) } });
     await run(process.execPath, [path.join(ROOT, 'services/gateway/dist/bootstrap.js'), '--operator', '--key-file', path.join(work, 'op')], { env: platform.env });
     const operator = fs.readFileSync(path.join(work, 'op'), 'utf8').trim();
     const perCell = Number(args['per-cell']);
@@ -121,18 +109,7 @@ async function main() {
     console.log('\n| voice | corrected jobs | reference words | WER | CER |\n|---|---|---|---|---|');
     for (const g of byVoice.groups) console.log(`| ${g.cohort_value} | ${g.corrected_jobs} | ${g.reference_words} | ${pct(g.wer)} | ${pct(g.cer)} |`);
     for (const gap of byVoice.cohort_gaps ?? []) console.log(`\ncohort gap (${gap.cohort_attribute ?? 'voice'}): ${JSON.stringify(gap)}`);
-  } finally {
-    await platform.stop();
-    const pg = require(path.join(ROOT, 'packages/devkit/node_modules/pg'));
-    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await c.end();
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain(main);

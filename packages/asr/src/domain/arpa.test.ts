@@ -1,30 +1,5 @@
 import { ArpaModel, ArpaParseError, UNSCORABLE_LOG10 } from './arpa.js';
-
-const ARPA = `
-\\data\\
-ngram 1=6
-ngram 2=4
-ngram 3=1
-
-\\1-grams:
--1.0\t<s>\t-0.3
--1.0\t</s>
--2.0\t<unk>
--1.2\tthe\t-0.2
--1.5\tcat\t-0.25
--1.6\tsat
-
-\\2-grams:
--0.5\t<s> the\t-0.1
--0.4\tthe cat\t-0.15
--0.3\tcat sat
--0.7\tcat </s>
-
-\\3-grams:
--0.2\t<s> the cat
-
-\\end\\
-`;
+import { ARPA } from './testing.js';
 
 describe('ARPA language model', () => {
   const lm = ArpaModel.parse(ARPA);

@@ -1,6 +1,6 @@
 import { ArpaModel } from './arpa.js';
 import { CtcDecoder, DEFAULT_DECODER, type DecoderConfig } from './ctc-decoder.js';
-import { CHAR_TOKENS, posteriors, spell } from './testing.js';
+import { ARPA, CHAR_TOKENS, posteriors, spell } from './testing.js';
 import { BoostTrie, Lexicon, Tokenizer } from './vocabulary.js';
 
 const config: DecoderConfig = { ...DEFAULT_DECODER, tokens: CHAR_TOKENS, blankId: 0, delimiterId: 1 };
@@ -154,30 +154,4 @@ describe('language model, lexicon and boosting', () => {
     expect(new CtcDecoder(config, { boost: b.root }).decode(posteriors(frames)).text).toBe('covid nineteen');
   });
 });
-
-const ARPA = `
-\\data\\
-ngram 1=6
-ngram 2=4
-ngram 3=1
-
-\\1-grams:
--1.0\t<s>\t-0.3
--1.0\t</s>
--2.0\t<unk>
--1.2\tthe\t-0.2
--1.5\tcat\t-0.25
--1.6\tsat
-
-\\2-grams:
--0.5\t<s> the\t-0.1
--0.4\tthe cat\t-0.15
--0.3\tcat sat
--0.7\tcat </s>
-
-\\3-grams:
--0.2\t<s> the cat
-
-\\end\\
-`;
 
