@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are untyped JSON; the schemas check them */
 // The Helm chart, checked without a cluster: `helm lint --strict`, `helm template` for the default,
 // CPU-only and GPU values, every rendered object validated against the Kubernetes (and
 // prometheus-operator) schemas, and the hardening, probes, autoscaling and NetworkPolicies asserted.
