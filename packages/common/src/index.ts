@@ -10,3 +10,4 @@ export * from './postgres.js';
 export * from './outbox.js';
 export * from './s3.js';
 export * from './ops-server.js';
+export * from './transcript.js';

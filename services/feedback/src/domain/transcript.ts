@@ -1,21 +1,8 @@
 // The transcript document as the inference service stores it in S3 (transcripts/<account>/<job>.json)
 // and as feedback keeps each revision of it: segments of time-aligned words with confidences.
 
-export interface Word {
-  word: string;
-  start: number;
-  end: number;
-  confidence: number;
-}
-
-export interface Segment {
-  id: number;
-  start: number;
-  end: number;
-  text: string;
-  confidence: number;
-  words: Word[];
-}
+export type { TranscriptWord as Word, TranscriptSegment as Segment } from '@verbatim/common';
+import type { TranscriptSegment as Segment, TranscriptWord as Word } from '@verbatim/common';
 
 export interface TranscriptDoc {
   text: string;

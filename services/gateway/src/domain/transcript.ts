@@ -1,20 +1,7 @@
 // The transcript as the public API shows it (snake_case, seconds): the shapes every formatter
 // in domain/ works on, independent of the protobuf messages.
-export interface Word {
-  word: string;
-  start: number;
-  end: number;
-  confidence: number;
-}
-
-export interface Segment {
-  id: number;
-  start: number;
-  end: number;
-  text: string;
-  confidence: number;
-  words: Word[];
-}
+export type { TranscriptWord as Word, TranscriptSegment as Segment } from '@verbatim/common';
+import type { TranscriptSegment as Segment } from '@verbatim/common';
 
 export interface TranscriptBody {
   text: string;
